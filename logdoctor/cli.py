@@ -1,0 +1,218 @@
+"""The command line: a thin layer over pipeline → match → report.
+
+Exit codes (also in the README):
+  0  no confident problem found (or a command that succeeded)
+  1  a confident problem was found (diagnose), or `kb check` found a problem
+  2  usage error or unreadable input (one line on stderr; what could be read is still reported)
+  3  internal error (one line on stderr; please report it)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+
+from logdoctor import __version__
+from logdoctor.source import InputError
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _DefaultToDiagnose(click.Group):
+    """`logdoctor FILE…` means `logdoctor diagnose FILE…`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["diagnose", *args]
+        return super().parse_args(ctx, args)
+
+
+def _stdin_for(inputs: Sequence[str]):
+    """Standard input as bytes when it is a pipe and no path was given (or `-` was)."""
+    if inputs and "-" not in inputs:
+        return None
+    if not inputs and sys.stdin.isatty():
+        raise click.UsageError("no input: give a log file, or pipe one in (docker logs x 2>&1 | logdoctor)")
+    return sys.stdin.buffer
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    """Print one line on stderr and exit with `code`."""
+    click.echo(f"logdoctor: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=_DefaultToDiagnose, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="logdoctor")
+def main() -> None:
+    """Read a vLLM / Xinference server log, lay out the facts, rank the likely causes.
+
+    \b
+      logdoctor server.log
+      docker logs my-vllm 2>&1 | logdoctor --symptom "only outputs !!!!"
+      logdoctor facts server.log --format json
+    """
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def facts(inputs: tuple[str, ...], fmt: str) -> None:
+    """Print the fact sheet of a log (files, '-' or a pipe)."""
+    from logdoctor.pipeline import analyze
+    from logdoctor.report import factsheet, jsonout
+
+    try:
+        analysis = analyze(inputs, stdin=_stdin_for(inputs))
+    except InputError as error:
+        fail(str(error))
+    if fmt == "json":
+        click.echo(json.dumps(jsonout.facts_document(analysis), indent=2, ensure_ascii=False))
+    else:
+        click.echo(factsheet.render(analysis.sheet, analysis.stats))
+    if analysis.stats.errors:
+        fail(analysis.stats.errors[0])
+
+
+_KB_OPTION = click.option(
+    "--kb", "kb_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
+    help="A knowledge-base folder layered over the built-in one (repeatable; later ones win).")
+
+
+def _load_kb(kb_dirs: Sequence[str]):
+    from pathlib import Path
+
+    from logdoctor import knowledge
+
+    return knowledge.load([Path(d) for d in kb_dirs])
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--symptom", help="What you see, in your words (English or Chinese), e.g. 'only outputs !!!!'.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True)
+@click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
+@_KB_OPTION
+@click.option("--redact", is_flag=True, help="Remove tokens, keys and passwords from text/JSON (Markdown always is).")
+def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, kb_dirs: tuple[str, ...],
+             redact: bool) -> None:
+    """Rank the likely root causes of what the log shows (the default command).
+
+    Exit status: 0 no confident problem, 1 a confident problem, 2 usage or input error.
+    """
+    from logdoctor import diagnose as diagnosis
+    from logdoctor import redact as redaction
+    from logdoctor.report import jsonout, markdown, text
+
+    try:
+        report = diagnosis.run(inputs, stdin=_stdin_for(inputs), kb=_load_kb(kb_dirs), symptom=symptom)
+    except InputError as error:
+        fail(str(error))
+    if fmt == "json":
+        document = jsonout.report_document(report, top)
+        click.echo(json.dumps(redaction.redact_document(document) if redact else document, indent=2,
+                              ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(redaction.redact(markdown.render(report, top)))
+    else:
+        rendered = text.render(report, top)
+        click.echo(redaction.redact(rendered) if redact else rendered,
+                   color=False if os.environ.get("NO_COLOR") else None)
+    if report.analysis.stats.errors:
+        fail(report.analysis.stats.errors[0])
+    sys.exit(EXIT_PROBLEM if report.confident else EXIT_OK)
+
+
+@main.group()
+def kb() -> None:
+    """Work with the knowledge base of known issues."""
+
+
+@kb.command("check")
+@_KB_OPTION
+@click.option("--no-builtin", is_flag=True, help="Check only the --kb folders, not the built-in entries.")
+@click.option("--no-fixtures", is_flag=True, help="Skip running the entries' fixture logs.")
+def kb_check(kb_dirs: tuple[str, ...], no_builtin: bool, no_fixtures: bool) -> None:
+    """Validate every entry: schema, category, conditions, regexes, fixtures. Exit 1 on any problem."""
+    from pathlib import Path
+
+    from logdoctor import kbcheck
+
+    problems = kbcheck.check([Path(d) for d in kb_dirs], include_builtin=not no_builtin, fixtures=not no_fixtures)
+    for problem in problems:
+        click.echo(str(problem))
+    count = len(problems)
+    click.echo(f"kb check: {count} problem{'s' if count != 1 else ''}" if count else "kb check: all entries valid",
+               err=True)
+    sys.exit(EXIT_PROBLEM if problems else EXIT_OK)
+
+
+@kb.command("list")
+@_KB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def kb_list(kb_dirs: tuple[str, ...], fmt: str) -> None:
+    """List the entries in force (built-in plus --kb layers)."""
+    knowledge_base = _load_kb(kb_dirs)
+    rows = sorted(knowledge_base.entries, key=lambda e: (e.category, e.id))
+    if fmt == "json":
+        click.echo(json.dumps([{"id": e.id, "category": e.category, "title": e.title, "path": str(e.path)}
+                               for e in rows], indent=2, ensure_ascii=False))
+    else:
+        for entry in rows:
+            click.echo(f"{entry.category:<38} {entry.id:<44} {entry.title}")
+        click.echo(f"{len(rows)} entries", err=True)
+    for warning in knowledge_base.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@kb.command("show")
+@click.argument("entry_id")
+@_KB_OPTION
+def kb_show(entry_id: str, kb_dirs: tuple[str, ...]) -> None:
+    """Print one entry as written."""
+    entry = _load_kb(kb_dirs).get(entry_id)
+    if entry is None or entry.path is None:
+        fail(f"no entry {entry_id!r} (see: logdoctor kb list)")
+    click.echo(f"# {entry.path}")
+    click.echo(entry.path.read_text(encoding="utf-8").rstrip())
+
+
+@kb.command("new")
+@click.argument("entry_id")
+@click.option("--from", "log", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="A log that shows the issue; it becomes the entry's positive fixture.")
+@click.option("--category", default="TODO", help="One of the taxonomy's categories.")
+@click.option("--into", "folder", default="kb/new", show_default=True, type=click.Path(file_okay=False),
+              help="Folder to write the entry and its fixture into.")
+def kb_new(entry_id: str, log: str, category: str, folder: str) -> None:
+    """Scaffold an entry and its fixture from a log: facts, the decisive error line as first signature."""
+    from pathlib import Path
+
+    from logdoctor import scaffold
+
+    try:
+        written = scaffold.new_entry(entry_id, Path(log), category, Path(folder))
+    except (ValueError, FileExistsError, InputError) as error:
+        fail(str(error))
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo("next: fill in title, symptoms, cause, remedies, references; then run: logdoctor kb check", err=True)
+
+
+def run() -> None:
+    """Entry point that turns any unexpected exception into one line and exit code 3."""
+    try:
+        main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    except Exception as error:
+        fail(f"internal error: {type(error).__name__}: {error} (please report this)", EXIT_INTERNAL)

@@ -1,0 +1,142 @@
+"""The `when` language of knowledge-base entries: parse with Lark, evaluate in three-valued logic.
+
+A condition is never `eval`ed: grammar/condition.lark parses it and `_evaluate` walks the tree.
+A fact the log did not show makes its comparison *unknown* (None) rather than false, so an entry
+whose conditions cannot be checked is neither confirmed nor ruled out: `and` is false if any part
+is false, true if all are true, unknown otherwise; `or` the mirror; `not unknown` is unknown.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from lark import Token, Tree
+from lark.exceptions import LarkError, UnexpectedInput
+from packaging.version import InvalidVersion, Version
+
+from logdoctor.factnames import FACTS
+from logdoctor.grammars import lalr_parser
+
+MAX_CONDITION_CHARS = 2000
+MAX_DEPTH = 40
+_COMPARE: dict[str, Callable[[object, object], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+@cache
+def _parser():
+    return lalr_parser("condition")
+
+
+class ConditionError(ValueError):
+    """A condition that does not parse or names an unknown fact; `column` is 1-based when known."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed `when` condition and the facts it reads."""
+
+    source: str
+    tree: Tree
+    names: frozenset[str]
+
+    def evaluate(self, facts: Mapping[str, object]) -> bool | None:
+        """True, False, or None when the facts it needs are unknown."""
+        return _evaluate(self.tree, facts)
+
+
+@cache
+def compile_condition(source: str) -> Condition:
+    """Parse `source`; raise ConditionError on a syntax error, an unknown fact or excessive size."""
+    if len(source) > MAX_CONDITION_CHARS:
+        raise ConditionError(f"condition longer than {MAX_CONDITION_CHARS} characters")
+    try:
+        tree = _parser().parse(source)
+    except UnexpectedInput as error:
+        raise ConditionError(f"condition does not parse at column {error.column}: "
+                             f"{source[max(0, error.column - 10):error.column + 10]!r}", error.column) from None
+    except LarkError as error:
+        raise ConditionError(f"condition does not parse: {error}") from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ConditionError(f"condition nested deeper than {MAX_DEPTH} levels")
+    names = frozenset(str(tok) for tok in tree.scan_values(lambda v: isinstance(v, Token) and v.type == "NAME"))
+    unknown = sorted(name for name in names if name not in FACTS)
+    if unknown:
+        raise ConditionError(f"unknown fact {unknown[0]!r} in condition (see logdoctor/factnames.py)")
+    return Condition(source, tree, names)
+
+
+def _depth(tree: Tree) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return deepest
+
+
+def _literal(node: Tree) -> object:
+    kind = node.data
+    if kind == "string":
+        return str(node.children[0])[1:-1].replace('\\"', '"')
+    if kind == "number":
+        return float(node.children[0])
+    return kind == "true"
+
+
+def _comparable(name: str, fact: object, literal: object) -> tuple[object, object] | None:
+    """Bring a fact and a literal to one type, or None when they cannot be compared."""
+    if FACTS.get(name, ("str",))[0] == "version":
+        try:
+            return Version(str(fact)), Version(str(literal))
+        except InvalidVersion:
+            return None
+    if isinstance(literal, bool) or isinstance(fact, bool):
+        return (fact, literal) if isinstance(fact, bool) and isinstance(literal, bool) else None
+    if isinstance(literal, float):
+        try:
+            return float(fact), literal  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+    return str(fact).lower(), str(literal).lower()
+
+
+def _evaluate(node: Tree, facts: Mapping[str, object]) -> bool | None:
+    kind = node.data
+    if kind in ("any_of", "all_of"):
+        results = [_evaluate(child, facts) for child in node.children]
+        decisive = kind == "any_of"
+        if decisive in results:
+            return decisive
+        return None if None in results else not decisive
+    if kind == "negation":
+        inner = _evaluate(node.children[0], facts)
+        return None if inner is None else not inner
+    name = str(node.children[0])
+    if kind == "defined":
+        return facts.get(name) is not None
+    fact = facts.get(name)
+    if fact is None:
+        return None
+    if kind == "truthy":
+        return bool(fact)
+    if kind == "comparison":
+        pair = _comparable(name, fact, _literal(node.children[2]))
+        if pair is None:
+            return None
+        try:
+            return _COMPARE[str(node.children[1])](*pair)
+        except TypeError:
+            return None
+    negate = str(node.children[1]).startswith("not")
+    values = [_comparable(name, fact, _literal(child)) for child in node.children[2:]]
+    found = any(pair is not None and pair[0] == pair[1] for pair in values)
+    return found != negate

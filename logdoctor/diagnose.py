@@ -1,0 +1,50 @@
+"""The main job: one pass over the log, then rank the knowledge base against what it showed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from logdoctor import knowledge, remedies
+from logdoctor.match import CONFIDENT, Diagnosis, SignatureIndex, SignatureMatcher, rank
+from logdoctor.pipeline import Analysis, analyze
+
+
+@dataclass
+class Report:
+    """Everything the report writers need."""
+
+    analysis: Analysis
+    diagnoses: list[Diagnosis]
+    symptom: str | None
+    values: dict[str, object]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def confident(self) -> list[Diagnosis]:
+        return [d for d in self.diagnoses if d.confidence >= CONFIDENT]
+
+    @property
+    def looks_healthy(self) -> bool:
+        """No confident problem, no error, and the server got ready (as far as the log shows)."""
+        facts = self.analysis.sheet.facts
+        return not self.confident and "error_type" not in facts and "error_message" not in facts
+
+    def remedy_text(self, text: str) -> str:
+        return remedies.render(text, self.analysis.sheet.facts, self.values)
+
+
+def run(inputs: Sequence[str], stdin: BinaryIO | None = None, kb: knowledge.KnowledgeBase | None = None,
+        symptom: str | None = None, index: SignatureIndex | None = None) -> Report:
+    """Diagnose a log; raises source.InputError when an input cannot be opened.
+
+    `index` lets a caller that diagnoses many logs with one knowledge base (kb check) build the
+    signature index once.
+    """
+    kb = kb if kb is not None else knowledge.load()
+    matcher = SignatureMatcher(index if index is not None else SignatureIndex(kb.entries))
+    analysis = analyze(inputs, stdin=stdin, extra_anchors=matcher.anchors, observer=matcher.observe)
+    facts = analysis.sheet.facts
+    diagnoses = rank(matcher, facts, symptom)
+    return Report(analysis, diagnoses, symptom, remedies.computed_values(facts), list(kb.warnings))

@@ -1,0 +1,187 @@
+"""Events → one fact sheet: the values, the lines that show them, and what they imply.
+
+Several lines often state the same fact (every TP rank prints its weights; the launch arguments,
+the engine config and a dtype fallback all speak of the dtype). Each event carries a strength: a
+stronger source replaces a weaker one, equal sources keep the first value, and a different value
+from another process is kept per process instead of being lost. Derived facts (compute capability
+from the GPU name, KV tokens from blocks, model family from the name) are added only where the
+log did not state them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from logdoctor import hardware
+from logdoctor.parse import Event
+from logdoctor.redact import redact_value
+
+MAX_EVIDENCE_LINES = 12
+_LIST_FACTS = frozenset({"gpus"})
+_RULE_STRENGTH = {"engine_config": 3, "xinference_launch": 1, "xinference_model_config": 1}
+_WEAK_VALUES = {("dtype", "auto"), ("quantization", "none"), ("distributed_backend", "uni")}
+_ERROR_FACTS = ("error_type", "error_message")
+
+# (pattern on the lower-cased model name or architecture, family). First match wins.
+_FAMILIES: tuple[tuple[str, str], ...] = (
+    (r"distill[-_]?qwen|qwq|qwen2|qwen-?2\.5|qwen2\.5", "qwen2"), (r"qwen3", "qwen3"), (r"qwen", "qwen"),
+    (r"distill[-_]?llama|llama|vicuna|codellama", "llama"), (r"mixtral", "mixtral"), (r"mistral", "mistral"),
+    (r"gemma", "gemma"), (r"deepseek", "deepseek"), (r"phi", "phi"), (r"chatglm|glm", "glm"),
+    (r"baichuan", "baichuan"), (r"internlm", "internlm"), (r"yi-|\byi\b", "yi"), (r"falcon", "falcon"),
+    (r"llava", "llava"), (r"gpt-oss", "gpt-oss"),
+)
+_SIZE_IN_NAME = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)[bB](?![a-zA-Z])")
+
+
+@dataclass(slots=True)
+class _Candidate:
+    value: object
+    strength: int
+    lines: list[int]
+    process: str | None
+
+
+@dataclass
+class FactSheet:
+    """The facts of one log: values, evidence line numbers, and values that differ per process."""
+
+    facts: dict[str, object] = field(default_factory=dict)
+    evidence: dict[str, list[int]] = field(default_factory=dict)
+    per_process: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    def get(self, name: str, default: object = None) -> object:
+        return self.facts.get(name, default)
+
+
+class FactSheetBuilder:
+    """Collects events one at a time (streaming) and resolves them into a FactSheet."""
+
+    def __init__(self) -> None:
+        self._best: dict[str, _Candidate] = {}
+        self._per_process: dict[str, dict[str, object]] = {}
+        self._gpus: dict[str, list[int]] = {}
+        self._error: Event | None = None
+        self._errors_seen: set[tuple[str, str]] = set()
+
+    def add(self, event: Event) -> None:
+        if event.kind in ("exception", "error_line"):
+            self._add_error(event)
+            return
+        strength = _RULE_STRENGTH.get(event.kind, event.strength)
+        for name, value in event.facts.items():
+            if name == "gpus":
+                for gpu in value:  # type: ignore[union-attr]
+                    self._gpus.setdefault(gpu, []).append(event.line)
+                continue
+            self._offer(name, value, strength, event)
+
+    def _offer(self, name: str, value: object, strength: int, event: Event) -> None:
+        if (name, value) in _WEAK_VALUES:
+            strength = 0
+        current = self._best.get(name)
+        if current is None or strength > current.strength:
+            self._best[name] = _Candidate(value, strength, [event.line], event.process)
+        elif _same(value, current.value):
+            if len(current.lines) < MAX_EVIDENCE_LINES and event.line not in current.lines:
+                current.lines.append(event.line)
+        elif strength == current.strength and event.process != current.process and event.process:
+            per = self._per_process.setdefault(name, {})
+            per.setdefault(current.process or "main", current.value)
+            per.setdefault(event.process, value)
+
+    def _add_error(self, event: Event) -> None:
+        key = (event.facts.get("error_type", ""), event.facts.get("error_message", ""))
+        self._errors_seen.add(key)
+        current = self._error
+        if current is None or event.strength >= current.strength:
+            self._error = event
+
+    def result(self) -> FactSheet:
+        sheet = FactSheet()
+        for name, candidate in self._best.items():
+            sheet.facts[name] = candidate.value
+            sheet.evidence[name] = sorted(candidate.lines)
+        if self._gpus:
+            sheet.facts["gpus"] = list(self._gpus)
+            sheet.evidence["gpus"] = sorted({n for lines in self._gpus.values() for n in lines})[:MAX_EVIDENCE_LINES]
+        if self._error is not None:
+            for name in _ERROR_FACTS:
+                if self._error.facts.get(name):
+                    sheet.facts[name] = self._error.facts[name]
+                    sheet.evidence[name] = [self._error.line]
+            sheet.facts["error_count"] = len(self._errors_seen)
+        sheet.per_process = {k: v for k, v in self._per_process.items() if len(set(map(str, v.values()))) > 1}
+        sheet.facts = {name: redact_value(value) for name, value in sheet.facts.items()}
+        _derive(sheet)
+        return sheet
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal, or the same number printed at another precision (4.5686 GB vs 4.57GiB)."""
+    if isinstance(a, float) and isinstance(b, float) and not isinstance(a, bool):
+        return abs(a - b) <= 0.006 * max(abs(a), abs(b), 1e-9) or abs(a - b) < 0.006
+    return a == b
+
+
+def _set_derived(sheet: FactSheet, name: str, value: object, *sources: str) -> None:
+    if name in sheet.facts or value is None:
+        return
+    sheet.facts[name] = value
+    lines = sorted({n for source in sources for n in sheet.evidence.get(source, [])})
+    sheet.evidence[name] = lines[:MAX_EVIDENCE_LINES]
+
+
+def model_family(*names: object) -> str | None:
+    """Model family from a model path/name or an architecture class name."""
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        lowered = name.lower().rsplit("/", 1)[-1] if "/" in name else name.lower()
+        for pattern, family in _FAMILIES:
+            if re.search(pattern, lowered):
+                return family
+    return None
+
+
+def _derive(sheet: FactSheet) -> None:
+    """Add what the stated facts imply; never overwrite a stated fact."""
+    facts = sheet.facts
+    gpus = facts.get("gpus") or []
+    capabilities = [c for c in (hardware.capability_of(g) for g in gpus) if c is not None]
+    if capabilities:
+        _set_derived(sheet, "compute_capability", min(capabilities), "gpus")
+    capability = facts.get("compute_capability")
+    if isinstance(capability, (int, float)):
+        _set_derived(sheet, "gpu_arch", hardware.architecture_of(float(capability)), "compute_capability")
+        _set_derived(sheet, "pre_ampere", float(capability) < 8.0, "compute_capability")
+    family_source = [facts.get("architecture"), facts.get("model"), facts.get("served_model_name")]
+    _set_derived(sheet, "model_family", model_family(*family_source), "architecture", "model")
+    for name in (facts.get("model"), facts.get("served_model_name")):
+        size = _SIZE_IN_NAME.search(name.rsplit("/", 1)[-1]) if isinstance(name, str) else None
+        if size:
+            _set_derived(sheet, "model_size_b", float(size.group(1)), "model")
+            break
+    blocks = facts.get("gpu_blocks")
+    if isinstance(blocks, int) and blocks >= 0:
+        block_size = facts.get("block_size") if isinstance(facts.get("block_size"), int) else 16
+        _set_derived(sheet, "kv_cache_tokens", blocks * block_size, "gpu_blocks")
+    tokens, max_len = facts.get("kv_cache_tokens"), facts.get("max_model_len")
+    if isinstance(tokens, int) and isinstance(max_len, int):
+        _set_derived(sheet, "kv_cache_fits_max_model_len", tokens >= max_len, "kv_cache_tokens", "max_model_len")
+    if facts.get("kv_tokens_needed") and "kv_cache_fits_max_model_len" not in facts:
+        _set_derived(sheet, "kv_cache_fits_max_model_len", False, "kv_tokens_needed")
+    tp, pp = facts.get("tensor_parallel_size"), facts.get("pipeline_parallel_size") or 1
+    if isinstance(tp, int) and isinstance(pp, int):
+        _set_derived(sheet, "gpu_count", tp * pp, "tensor_parallel_size")
+    elif gpus:
+        _set_derived(sheet, "gpu_count", len(gpus), "gpus")
+
+
+def build(events: Iterable[Event]) -> FactSheet:
+    """The fact sheet of a stream of events."""
+    builder = FactSheetBuilder()
+    for event in events:
+        builder.add(event)
+    return builder.result()

@@ -1,0 +1,90 @@
+"""Read `key=value` and `'key': value` pairs out of the config dumps vLLM and Xinference print.
+
+Four shapes reach here, all ending wherever the line does (or at the bracket that closes them):
+the engine config (`model='x', dtype=torch.float16, compilation_config={...}, `), an argparse
+`Namespace(host=None, port=8000, ...)`, a Python dict (`{'model': 'x', 'max_model_len': 16384}`)
+and Xinference's launch kwargs (`model_uid=x,model_name=y,gpu_idx=[0, 1],...`). Values contain
+commas inside brackets, enum reprs such as `<CUDAGraphMode.FULL: (2, 1)>` and quoted strings, so
+the reader tracks bracket depth and quotes instead of splitting on commas. It is iterative and
+linear in the input, so a hostile 200k-deep nesting costs time proportional to its length only.
+"""
+
+from __future__ import annotations
+
+import re
+
+_OPENERS = "([{"
+_CLOSERS = ")]}"
+# vLLM 0.6.3–0.6.4 forgot a comma: `chunked_prefill_enabled=False multi_step_stream_outputs=True`.
+_GLUED_PAIR = re.compile(r"^(\S+) ([A-Za-z_]\w*=.*)$")
+
+
+def _top_level_items(text: str) -> list[str]:
+    """Split `text` at commas outside brackets and quotes; stop at an unmatched closing bracket."""
+    items: list[str] = []
+    depth = 0
+    quote = ""
+    start = 0
+    for index, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"" and (index == 0 or text[index - 1] in "=:[(,{ "):
+            quote = char
+        elif char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            if depth == 0:
+                items.append(text[start:index])
+                return items
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(text[start:index])
+            start = index + 1
+    items.append(text[start:])
+    return items
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def _split_pair(item: str) -> tuple[str, str] | None:
+    item = item.strip()
+    if not item:
+        return None
+    if item[0] in "'\"":
+        quote = item[0]
+        end = item.find(quote, 1)
+        if end > 0 and item[end + 1 : end + 2] == ":":
+            return item[1:end], item[end + 2 :].strip()
+        return None
+    equals = item.find("=")
+    colon = item.find(": ")
+    if equals > 0 and (colon < 0 or equals < colon):
+        return item[:equals].strip(), item[equals + 1 :]
+    if colon > 0 and item[:colon].isidentifier():
+        return item[:colon], item[colon + 2 :]
+    return None
+
+
+def read_pairs(text: str) -> dict[str, str]:
+    """Every top-level pair of a config dump, values unquoted but otherwise as printed."""
+    pairs: dict[str, str] = {}
+    pending = _top_level_items(text)
+    while pending:
+        item = pending.pop(0)
+        pair = _split_pair(item)
+        if pair is None:
+            continue
+        key, value = pair
+        glued = _GLUED_PAIR.match(value.strip())
+        if glued and not any(mark in value for mark in "([{<'\""):
+            value = glued.group(1)
+            pending.insert(0, glued.group(2))
+        if key.isidentifier() or key.replace("-", "_").isidentifier():
+            pairs.setdefault(key, _unquote(value))
+    return pairs

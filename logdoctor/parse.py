@@ -1,0 +1,218 @@
+"""The per-line path: clean line → (cheap literal prefilter) → envelope → typed events.
+
+Almost every line of a long `docker logs` is a request or metrics line that carries no fact. A
+line reaches the Lark parsers only if it contains one of the literal anchors: the anchors of the
+message templates (derived from grammar/messages.lark), the markers of exceptions and tracebacks,
+and the process tags and file names that date the engine. Everything after the prefilter runs on
+a few hundred lines per log, whatever its size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from logdoctor import envelope, messages
+from logdoctor.source import Line
+
+# Which vLLM engine and executor a process tag or a source file implies (log-catalog.md §1.4, §2).
+_TAG_HINTS: tuple[tuple[str, dict], ...] = (
+    ("VllmWorkerProcess", {"engine": "v0", "distributed_backend": "mp"}),
+    ("RayWorkerWrapper", {"distributed_backend": "ray"}),
+    ("RayWorkerProc", {"distributed_backend": "ray", "engine": "v1"}),
+    ("RayWorker", {"distributed_backend": "ray"}),
+    ("EngineCore", {"engine": "v1"}),
+    ("VllmWorker", {"engine": "v1", "distributed_backend": "mp"}),
+    ("Worker_", {"engine": "v1", "distributed_backend": "mp"}),
+    ("DPEngineCoreActor", {"engine": "v1", "distributed_backend": "ray"}),
+    ("APIServer", {}), ("ApiServer", {}), ("DPSupervisor", {}), ("MainProcess", {}), ("Worker", {"engine": "v1"}),
+)
+_V0_FILES = frozenset({
+    "model_runner.py", "llm_engine.py", "gpu_executor.py", "distributed_gpu_executor.py", "worker.py",
+    "multiproc_worker_utils.py", "executor_base.py", "ray_gpu_executor.py", "multiproc_gpu_executor.py",
+    "selector.py", "engine.py", "async_llm_engine.py", "cache_engine.py", "worker_base.py",
+})
+_V1_FILES = frozenset({
+    "gpu_model_runner.py", "gpu_worker.py", "kv_cache_utils.py", "core.py", "core_client.py",
+    "multiproc_executor.py", "async_llm.py", "gpu_input_batch.py",
+})
+_MP_FILES = frozenset({"multiproc_worker_utils.py", "multiproc_gpu_executor.py"})
+_RAY_FILES = frozenset({"ray_utils.py", "ray_gpu_executor.py", "ray_distributed_executor.py"})
+_HINT_ANCHORS = (
+    "(VllmWorkerProcess", "(RayWorker", "(EngineCore", "(VllmWorker", "(Worker_", "model_runner.py",
+    "llm_engine.py", "gpu_executor.py", "worker.py:", "executor_base.py", "ray_utils.py", "core.py:",
+)
+_ERROR_ANCHORS = ("Error", "Exception", "Traceback", "[address=", "Killed", "Aborted", "Segmentation fault")
+
+# `SomeError: message` / `pkg.mod.SomeError: message` / a bare `SomeError` at the end of a traceback.
+EXCEPTION_LINE = re.compile(
+    r"^(?P<type>(?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure)|KeyboardInterrupt|"
+    r"StopIteration|CancelledError|AssertionError))(?::\s?(?P<message>.*))?$"
+)
+# Messages that only say "see the error above": never the root cause when one was printed.
+_GENERIC_ERRORS = re.compile(
+    r"Engine core initialization failed|Engine process failed to start|WorkerProc failed to start|"
+    r"EngineCore failed to start|Failed to launch model|Worker failed with error|See root cause above|"
+    r"see stack trace|Error executing method|^\s*$"
+)
+
+
+# Templates that are themselves error messages: when one is logged without an exception class
+# (`Error initializing vLLM engine: CUDA out of memory…`), it still is the error of the log.
+ERROR_RULES = frozenset({
+    "cuda_out_of_memory", "kv_cache_too_small_v0", "kv_cache_too_small_v1", "free_memory_on_device",
+    "bf16_unsupported", "quant_unsupported_gpu", "heads_not_divisible", "flash_attention_needs_ampere",
+    "max_model_len_over_derived", "quant_scheme_unsupported",
+})
+
+
+@dataclass(slots=True)
+class Event:
+    """Something one line states: facts it carries, an error it raised, or evidence for the KB."""
+
+    line: int
+    kind: str  # a rule of grammar/messages.lark, "exception", "error_line" or "hint"
+    facts: dict
+    text: str
+    process: str | None = None
+    level: str | None = None
+    strength: int = 2  # how much this source is trusted when two disagree (3 > 2 > 1)
+
+
+@dataclass(slots=True)
+class _Context:
+    """What the parser remembers between lines: just enough to recognise a traceback's end."""
+
+    previous_message: str = ""
+    in_traceback: bool = False
+    hint_budget: int = 400
+    seen_tags: set = field(default_factory=set)
+
+
+def _literal_pattern(literals: Iterable[str]) -> re.Pattern[str]:
+    unique = sorted(set(literals), key=len, reverse=True)
+    return re.compile("|".join(re.escape(literal) for literal in unique))
+
+
+class LineParser:
+    """Turns clean lines into events; one instance per log (it keeps traceback context)."""
+
+    def __init__(self, extra_anchors: Iterable[str] = ()) -> None:
+        self._by_literal: dict[str, list[messages.Anchor]] = {}
+        for anchor in messages.anchors():
+            self._by_literal.setdefault(anchor.literal, []).append(anchor)
+        self._message_anchors = _literal_pattern(self._by_literal)
+        self.prefilter = _literal_pattern([*self._by_literal, *_HINT_ANCHORS, *_ERROR_ANCHORS, *extra_anchors])
+        self._context = _Context()
+        self.last_message: str | None = None  # message of the last line that passed the prefilter
+
+    def feed(self, line: Line) -> list[Event]:
+        """Events of one line (most lines: none, after one regex search)."""
+        text = line.text
+        if not self.prefilter.search(text):
+            self.last_message = None
+            self._remember(text)
+            return []
+        env = envelope.split(text)
+        self.last_message = env.message
+        message, _address = messages.unwrap(env.message)
+        wrapper = messages.XOSCAR_WRAPPER.search(env.message) if "[address=" in env.message else None
+        address = wrapper.group(1) if wrapper else None
+        process = env.tags[-1] if env.tags else env.pid
+        events: list[Event] = []
+        hints = self._hints(env)
+        if hints:
+            events.append(Event(line.number, "hint", hints, message, process, env.level, strength=1))
+        if address:
+            events.append(Event(line.number, "hint", {"remote_address": address}, message, process, env.level, 1))
+        error_text = None
+        parsed_from_start: set[str] = set()
+        for match in self._message_anchors.finditer(message):
+            for anchor in self._by_literal[match.group()]:
+                if not anchor.at_anchor:
+                    if anchor.rule in parsed_from_start:
+                        continue
+                    parsed_from_start.add(anchor.rule)
+                facts = messages.parse(message, anchor, match.start())
+                if facts is not None:
+                    events.append(Event(line.number, anchor.rule, facts, message, process, env.level))
+                    if anchor.rule in ERROR_RULES and error_text is None:
+                        error_text = message[match.start():] if anchor.at_anchor else message
+        error = self._error(message, env, line.number, process)
+        if error is None and error_text is not None:
+            error = Event(line.number, "error_line", {"error_message": error_text.strip()}, message, process,
+                          env.level, strength=1)
+        if error is not None:
+            events.append(error)
+        self._remember(env.message, parsed=True)
+        return events
+
+    def _remember(self, message: str, parsed: bool = False) -> None:
+        context = self._context
+        stripped = message.strip()
+        if stripped.startswith("Traceback (most recent call last)"):
+            context.in_traceback = True
+        elif not parsed and not stripped:
+            context.in_traceback = False
+        context.previous_message = message
+
+    def _hints(self, env: envelope.Envelope) -> dict:
+        context = self._context
+        if context.hint_budget <= 0:
+            return {}
+        context.hint_budget -= 1
+        hints: dict = {}
+        for tag in env.tags:
+            name = tag.split(" ", 1)[0]
+            for prefix, implied in _TAG_HINTS:
+                if name.startswith(prefix):
+                    hints.update({k: v for k, v in implied.items() if k not in hints})
+                    break
+            else:
+                hints.setdefault("distributed_backend", "ray")  # Ray forwards actor output as `(Actor pid=N)`
+        if env.kind == "vllm" and env.source:
+            filename = env.source.rsplit("/", 1)[-1].split(":", 1)[0]
+            if "engine" not in hints:
+                if filename in _V0_FILES and "/v1/" not in env.source:
+                    hints["engine"] = "v0"
+                elif filename in _V1_FILES or env.source.startswith("v1/"):
+                    hints["engine"] = "v1"
+            if "distributed_backend" not in hints:
+                if filename in _MP_FILES:
+                    hints["distributed_backend"] = "mp"
+                elif filename in _RAY_FILES:
+                    hints["distributed_backend"] = "ray"
+        if env.kind in ("xinference", "xinference_iso") or (env.source or "").startswith("xinference"):
+            hints["xinference_era"] = {"xinference": "<=2.9", "xinference_iso": ">=2.10"}.get(env.kind, "unknown")
+            if env.kind == "xinference" and env.role:
+                hints["xinference_era"] = "2.9"
+        return hints
+
+    def _error(self, message: str, env: envelope.Envelope, number: int, process: str | None) -> Event | None:
+        stripped = message.strip()
+        match = EXCEPTION_LINE.match(stripped)
+        context = self._context
+        if match and message == stripped:
+            text, _address = messages.unwrap(match.group("message") or "")
+            previous = context.previous_message
+            after_frame = context.in_traceback or previous.startswith((" ", "\t")) or "^^^" in previous
+            strength = 1 if _GENERIC_ERRORS.search(text) else (3 if after_frame else 2)
+            context.in_traceback = False
+            return Event(number, "exception", {"error_type": match.group("type"), "error_message": text.strip()},
+                         stripped, process, env.level, strength)
+        if env.level in ("ERROR", "CRITICAL") and XOSCAR_PREFIX.match(env.message):
+            text, _address = messages.unwrap(env.message)
+            if not _GENERIC_ERRORS.search(text):
+                return Event(number, "error_line", {"error_message": text.strip()}, text, process, env.level, 1)
+        return None
+
+
+XOSCAR_PREFIX = messages.XOSCAR_WRAPPER
+
+
+def parse_lines(lines: Iterable[Line], parser: LineParser | None = None) -> Iterator[Event]:
+    """Every event of a stream of clean lines, in order."""
+    parser = parser or LineParser()
+    for line in lines:
+        yield from parser.feed(line)

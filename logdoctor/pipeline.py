@@ -1,0 +1,41 @@
+"""One pass over the input: source → parse → facts, with observers for the knowledge base.
+
+The log is read once, streaming. Every clean line goes through the LineParser's prefilter; the
+few that pass are parsed into events for the fact sheet and shown to any observer (the signature
+matcher of the knowledge base), which sees the message without wrappers, headers or tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from logdoctor.facts import FactSheet, FactSheetBuilder
+from logdoctor.parse import LineParser
+from logdoctor.source import LogReader, ReadStats
+
+# An observer gets (line number, message) for every line that passed the prefilter.
+Observer = Callable[[int, str], None]
+
+
+@dataclass
+class Analysis:
+    """What one pass over a log produced."""
+
+    sheet: FactSheet
+    stats: ReadStats
+
+
+def analyze(inputs: Sequence[str], stdin: BinaryIO | None = None, extra_anchors: Iterable[str] = (),
+            observer: Observer | None = None) -> Analysis:
+    """Read every input once and return its fact sheet; raises source.InputError on unreadable input."""
+    reader = LogReader(inputs, stdin=stdin)
+    parser = LineParser(extra_anchors)
+    builder = FactSheetBuilder()
+    for line in reader:
+        for event in parser.feed(line):
+            builder.add(event)
+        if observer is not None and parser.last_message is not None:
+            observer(line.number, parser.last_message)
+    return Analysis(builder.result(), reader.stats)

@@ -1,0 +1,79 @@
+"""Remedies with numbers computed from the facts: `{max_model_len_fit|a smaller value}` in KB text.
+
+A remedy that says "lower max_model_len" is a chore; one that says "lower it to 17,744, which is
+what your KV cache holds" is an answer. The values here are derived only from facts the log
+showed; when one is unknown the entry's fallback words are used instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([^{}]*))?\}")
+
+
+def _nice_floor(tokens: int) -> int:
+    """Round a token count down to a value people use (a multiple of 1024 above 8k, 256 below)."""
+    step = 1024 if tokens >= 8192 else 256 if tokens >= 1024 else 16
+    return max(step, tokens // step * step) if tokens >= step else tokens
+
+
+def computed_values(facts: Mapping[str, object]) -> dict[str, object]:
+    """Numbers a remedy may quote, from the facts that allow them."""
+    values: dict[str, object] = {}
+    tokens = facts.get("max_model_len_estimate") or facts.get("kv_cache_tokens")
+    if isinstance(tokens, int) and tokens > 0:
+        values["max_model_len_fit"] = _nice_floor(tokens)
+    utilization = facts.get("gpu_memory_utilization")
+    total = facts.get("gpu_total_gib")
+    free = facts.get("gpu_free_gib")
+    needed, available = facts.get("kv_gib_needed"), facts.get("kv_cache_gib")
+    if isinstance(free, (int, float)) and isinstance(total, (int, float)) and total > 0 and free < total:
+        values["gpu_memory_utilization_fit"] = max(0.05, math.floor(free / total * 100 - 1) / 100)
+    if all(isinstance(v, (int, float)) for v in (utilization, total, needed, available)) and total:
+        wanted = utilization + (needed - available) / total  # type: ignore[operator]
+        values["gpu_memory_utilization_needed"] = min(0.99, math.ceil(wanted * 100) / 100)
+    weights, tp = facts.get("weights_gib"), facts.get("tensor_parallel_size") or 1
+    if isinstance(weights, (int, float)) and isinstance(tp, int):
+        values["weights_total_gib"] = round(weights * tp, 2)
+    heads = facts.get("attention_heads")
+    if isinstance(heads, int) and heads > 0:
+        sizes = [n for n in (1, 2, 4, 8, 16) if heads % n == 0]
+        values["tp_sizes_dividing_heads"] = ", ".join(map(str, sizes))
+    return values
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) and value >= 10000:
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def render(text: str, facts: Mapping[str, object], values: Mapping[str, object]) -> str:
+    """`text` with each `{name|fallback}` replaced by the value, or by the fallback when unknown."""
+
+    def replace(match: re.Match[str]) -> str:
+        name, fallback = match.group(1), match.group(2)
+        value = values.get(name, facts.get(name))
+        if value is None:
+            return fallback if fallback is not None else f"<{name} unknown>"
+        return _show(value)
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def placeholder_names(text: str) -> list[str]:
+    """The value names a remedy text refers to (for `kb check`)."""
+    return [match.group(1) for match in _PLACEHOLDER.finditer(text)]
+
+
+COMPUTED = ("max_model_len_fit", "gpu_memory_utilization_fit", "gpu_memory_utilization_needed",
+            "weights_total_gib", "tp_sizes_dividing_heads")

@@ -1,0 +1,78 @@
+"""The fact sheet as a person scans it: grouped, aligned, with the lines that show each fact."""
+
+from __future__ import annotations
+
+from logdoctor.facts import FactSheet
+from logdoctor.source import ReadStats
+
+# (section title, facts in display order). Facts not listed here go under "other".
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("software", ("vllm_version", "engine", "engine_fell_back_to_v0", "xinference_version", "xinference_era",
+                  "platform", "torch_version", "driver_version", "cuda_version", "nccl_version")),
+    ("model", ("model", "served_model_name", "architecture", "model_family", "model_size_b", "model_dtype",
+               "dtype", "quantization", "quant_kernel", "kv_cache_dtype", "model_uid", "model_engine",
+               "model_format", "xinference_quantization", "n_gpu")),
+    ("parallelism", ("tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size",
+                     "distributed_backend", "gpu_count", "p2p_disabled", "remote_address")),
+    ("hardware", ("gpus", "compute_capability", "gpu_arch", "pre_ampere", "gpu_total_gib")),
+    ("memory per GPU", ("gpu_memory_utilization", "memory_budget_gib", "weights_gib", "activation_peak_gib",
+                        "non_torch_gib", "kv_cache_gib", "cuda_graph_gib", "gpu_free_gib")),
+    ("KV cache", ("max_model_len", "gpu_blocks", "cpu_blocks", "block_size", "kv_cache_tokens",
+                  "max_concurrency", "kv_cache_fits_max_model_len", "kv_tokens_needed", "kv_gib_needed",
+                  "max_model_len_estimate", "max_num_seqs", "max_num_batched_tokens")),
+    ("runtime", ("attention_backend", "flash_attn_version", "enforce_eager", "trust_remote_code",
+                 "server_ready")),
+    ("error", ("error_type", "error_message", "error_count")),
+)
+_UNITS = {"weights_gib": " GiB", "activation_peak_gib": " GiB", "non_torch_gib": " GiB", "kv_cache_gib": " GiB",
+          "cuda_graph_gib": " GiB", "gpu_free_gib": " GiB", "gpu_total_gib": " GiB", "memory_budget_gib": " GiB",
+          "kv_gib_needed": " GiB", "model_size_b": "B"}
+
+
+def format_value(name: str, value: object) -> str:
+    """A fact value the way a person reads it."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        counts: dict[str, int] = {}
+        for item in value:
+            counts[str(item)] = counts.get(str(item), 0) + 1
+        return ", ".join(f"{n} × {item}" if n > 1 else item for item, n in counts.items())
+    if isinstance(value, float):
+        text = f"{value:.4f}".rstrip("0").rstrip(".")
+        return text + _UNITS.get(name, "")
+    if isinstance(value, int) and value >= 10000:
+        return f"{value:,}"
+    return str(value) + _UNITS.get(name, "")
+
+
+def _lines(numbers: list[int]) -> str:
+    if not numbers:
+        return ""
+    shown = ", ".join(map(str, numbers[:4]))
+    return f"line {shown}" if len(numbers) == 1 else f"lines {shown}{', …' if len(numbers) > 4 else ''}"
+
+
+def render(sheet: FactSheet, stats: ReadStats, title: str = "facts") -> str:
+    """The fact sheet as aligned text, one section per group, evidence lines on the right."""
+    out = [f"{title}: {stats.describe()}"]
+    listed: set[str] = set()
+    sections = [*SECTIONS, ("other", tuple(sorted(set(sheet.facts) - {n for _, ns in SECTIONS for n in ns})))]
+    for section, names in sections:
+        rows = [(name, sheet.facts[name]) for name in names if name in sheet.facts]
+        listed.update(names)
+        if not rows:
+            continue
+        out.append(f"  {section}")
+        for name, value in rows:
+            text = format_value(name, value)
+            if len(text) > 100:
+                text = text[:97] + "…"
+            out.append(f"    {name:<28} {text:<44} {_lines(sheet.evidence.get(name, []))}".rstrip())
+            per_process = sheet.per_process.get(name)
+            if per_process:
+                for process, value_of in per_process.items():
+                    out.append(f"      {process:<26} {format_value(name, value_of)}")
+    if len(out) == 1:
+        out.append("  no facts found: is this a vLLM or Xinference log?")
+    return "\n".join(out)

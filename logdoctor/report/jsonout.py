@@ -1,0 +1,67 @@
+"""The JSON report, the contract tools rely on: `logdoctor/schemas/report.schema.json`."""
+
+from __future__ import annotations
+
+from logdoctor import __version__
+from logdoctor.diagnose import Report
+from logdoctor.match import Diagnosis
+from logdoctor.pipeline import Analysis
+
+
+def facts_document(analysis: Analysis) -> dict:
+    """`{"logdoctor": version, "facts": {...}, "evidence": {...}}` plus per-process values and input."""
+    sheet = analysis.sheet
+    document: dict = {
+        "logdoctor": __version__,
+        "facts": dict(sheet.facts),
+        "evidence": {name: list(lines) for name, lines in sheet.evidence.items()},
+    }
+    if sheet.per_process:
+        document["per_process"] = sheet.per_process
+    document["input"] = analysis.stats.as_dict()
+    return document
+
+
+def diagnosis_document(diagnosis: Diagnosis, report: Report) -> dict:
+    """One ranked cause with its evidence (lines, facts, symptom) and rendered remedies."""
+    entry = diagnosis.entry
+    evidence: list[dict] = [
+        {"kind": "line", "line": hit.line, "text": hit.text, "similarity": round(hit.similarity, 3),
+         "count": hit.count, "decisive": hit.signature.decisive}
+        for hit in diagnosis.hits
+    ]
+    evidence += [{"kind": "fact", "fact": name, "value": value} for name, value in diagnosis.condition_facts.items()
+                 if value is not None]
+    if diagnosis.symptom_similarity is not None:
+        evidence.append({"kind": "symptom", "phrase": diagnosis.symptom,
+                         "similarity": round(diagnosis.symptom_similarity, 3)})
+    return {
+        "id": entry.id,
+        "category": entry.category,
+        "title": entry.title,
+        "confidence": diagnosis.confidence,
+        "condition": diagnosis.condition,
+        "evidence": evidence,
+        "cause": entry.cause,
+        "remedies": [
+            {key: report.remedy_text(value) for key, value in
+             (("text", remedy.text), ("vllm", remedy.vllm), ("xinference", remedy.xinference)) if value}
+            for remedy in entry.remedies
+        ],
+        "references": list(entry.references),
+    }
+
+
+def report_document(report: Report, top: int) -> dict:
+    """The whole diagnose report."""
+    document = facts_document(report.analysis)
+    document["symptom"] = report.symptom
+    document["diagnoses"] = [diagnosis_document(d, report) for d in report.diagnoses[:top]]
+    document["summary"] = {
+        "confident_problems": len(report.confident),
+        "looks_healthy": report.looks_healthy,
+        "server_ready": bool(report.analysis.sheet.facts.get("server_ready")),
+    }
+    if report.warnings:
+        document["warnings"] = report.warnings
+    return document

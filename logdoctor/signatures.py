@@ -1,0 +1,139 @@
+"""Log evidence of a knowledge-base entry: literal, RE2 regex, or a fuzzy template.
+
+A template is a message with placeholders (`<num>`, `<path>`, `<hex>`, `<*>`). The log line is
+masked the same way (numbers, paths, hex, addresses become placeholders) and compared with
+rapidfuzz, so a message reworded in another release still counts. Regexes run in RE2, which is
+linear-time: a contributor's pattern cannot make logdoctor backtrack forever.
+
+Every signature also names its *anchors*: literal words of which at least one must be in a line
+for the signature to be tried. The matcher indexes signatures by anchor, so the cost per line
+grows with the anchors present in it, not with the size of the knowledge base.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import re2
+from rapidfuzz import fuzz
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+_RE2_OPTIONS.max_mem = 8 << 20
+
+_MASKS = (
+    (re.compile(r"https?://\S+|(?:[A-Za-z]:)?(?:[\\/][\w.\-@+~]+){2,}[\\/]?"), "<path>"),
+    (re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b"), "<hex>"),
+    (re.compile(r"(?<![\w<])-?\d+(?:[.,:]\d+)*(?![\w>])"), "<num>"),
+)
+_PLACEHOLDER = re.compile(r"<(?:num|path|hex|\*)>")
+_WORD = re.compile(r"[A-Za-z_][\w\-]{4,}")
+_REGEX_SPECIAL = set("\\.^$*+?{}[]|()")
+
+
+class SignatureError(ValueError):
+    """A signature that cannot be used (bad regex for RE2, empty template...)."""
+
+
+def mask(text: str) -> str:
+    """A line with numbers, paths and hex replaced by placeholders, spaces collapsed."""
+    for pattern, placeholder in _MASKS:
+        text = pattern.sub(placeholder, text)
+    return " ".join(text.split())
+
+
+def _regex_anchor(pattern: str) -> str | None:
+    """The longest run of plain characters a regex requires, or None if it has alternation at top."""
+    depth = 0
+    for char in pattern:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "|" and depth == 0:
+            return None
+    runs, current, index = [], "", 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            nxt = pattern[index + 1]
+            if nxt.isalnum():
+                runs.append(current)
+                current = ""
+            else:
+                current += nxt
+            index += 2
+            continue
+        if char in _REGEX_SPECIAL:
+            if char in "*?{" and current:
+                current = current[:-1]  # the last character is optional or repeated
+            runs.append(current)
+            current = ""
+            if char == "[":
+                closing = pattern.find("]", index + 1)
+                index = closing if closing > 0 else index
+            elif char == "(" and pattern.startswith("(?", index):
+                index += 1
+        else:
+            current += char
+        index += 1
+    runs.append(current)
+    best = max(runs, key=len)
+    return best if len(best.strip()) >= 4 else None
+
+
+@dataclass
+class Signature:
+    """One piece of log evidence for an entry."""
+
+    kind: str  # literal | regex | template
+    pattern: str
+    weight: float = 0.5
+    decisive: bool = False
+    min_similarity: float = 90.0
+    anchors: tuple[str, ...] = ()
+    _regex: object = field(default=None, repr=False)
+    _segments: tuple[str, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def build(cls, spec: dict) -> Signature:
+        """A signature from its YAML mapping; raises SignatureError when unusable."""
+        kinds = [kind for kind in ("literal", "regex", "template") if kind in spec]
+        if len(kinds) != 1 or not isinstance(spec[kinds[0]], str) or not spec[kinds[0]].strip():
+            raise SignatureError("a signature needs exactly one non-empty literal, regex or template")
+        kind = kinds[0]
+        pattern = spec[kind]
+        decisive = bool(spec.get("decisive", False))
+        weight = 1.0 if decisive else float(spec.get("weight", 0.5))
+        signature = cls(kind, pattern, weight, decisive, float(spec.get("min_similarity", 90)))
+        if kind == "literal":
+            signature.anchors = (pattern,)
+        elif kind == "regex":
+            try:
+                signature._regex = re2.compile(pattern, options=_RE2_OPTIONS)
+            except re2.error as error:
+                message = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
+                raise SignatureError(f"regex is not valid RE2 (linear-time) syntax: {message}") from None
+            anchor = _regex_anchor(pattern)
+            signature.anchors = (anchor,) if anchor else ()
+        else:
+            masked = mask(pattern)
+            segments = tuple(s.strip() for s in masked.split("<*>") if s.strip())
+            if not segments:
+                raise SignatureError("template has no text besides placeholders")
+            signature._segments = segments
+            words = sorted(set(_WORD.findall(_PLACEHOLDER.sub(" ", pattern))), key=len, reverse=True)
+            signature.anchors = tuple(words[:4])
+            if not signature.anchors:
+                raise SignatureError("template needs at least one word of 5+ letters to anchor it")
+        return signature
+
+    def similarity(self, message: str, masked: str | None = None) -> float:
+        """0..1: how well one message matches (literal/regex: 0 or 1)."""
+        if self.kind == "literal":
+            return 1.0 if self.pattern in message else 0.0
+        if self.kind == "regex":
+            return 1.0 if self._regex.search(message) else 0.0  # type: ignore[union-attr]
+        masked = masked if masked is not None else mask(message)
+        total = sum(len(s) for s in self._segments)
+        score = sum(fuzz.partial_ratio(s, masked) * len(s) for s in self._segments) / total
+        return score / 100 if score >= self.min_similarity else 0.0

@@ -1,0 +1,329 @@
+"""Bytes → clean numbered lines, whatever wraps them. The first room of the pipeline.
+
+Logs reach people through docker (`-t` timestamps, `\\r\\n` from a TTY), compose (`svc-1  | `),
+Kubernetes (CRI `stdout F`), journald, terminals (ANSI colour, tqdm `\\r` bars, hard wraps at the
+window width), hosted consoles (timestamp, worker id and level each on a line of their own) and
+GitHub issues (markdown fences, `> ` quotes, escape codes pasted without their ESC byte). Every
+later stage sees only the text the program printed, with the line number it had in the input.
+
+Streaming: inputs are read line by line with a bounded readline, so a 5 GB `docker logs` or a
+50 MB single line costs constant memory. Nothing is dropped silently: what was joined, truncated
+or skipped is counted in `ReadStats`, and a broken gzip stream is reported after what it held.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import itertools
+import re
+import sys
+import zlib
+from collections import Counter, deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+MAX_LINE_BYTES = 64 * 1024
+_WRAP_SCAN_LINES = 256  # lines held at the start to detect a terminal hard-wrap width
+_WRAP_MIN_WIDTH = 60
+_WRAP_SLACK = 20  # a wrapped record's first line may have lost escape codes that counted for the width
+_SKIP_CHUNK = 1 << 20
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?")
+_ANSI_RESIDUE = re.compile(r"\[(?:\d{1,3}(?:;\d{1,3})*)?m")
+_TAG_PREFIX = re.compile(r"^\((?:[A-Za-z_][\w.\-]*)(?: [\w.=\-]+)*? pid=\d+(?:, ip=[^)\s]+)?\) *")
+_COMPOSE = re.compile(r"^([A-Za-z0-9][\w.\-]*)\s+\| ?")
+_TIMESTAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(?:Z|[+\-]\d\d:?\d\d))\]? ")
+_CRI_STREAM = re.compile(r"^(?:stdout|stderr) ([FP]) ")
+_JOURNALD = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d [\w.\-]+ [\w.\-/@]+(?:\[\d+\])?: ")
+_HEADER_AFTER_STAMP = re.compile(r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL) |- ")
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+_QUOTE = re.compile(r"^(?:> ?)+")
+_CONSOLE_STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?$")
+_CONSOLE_META = re.compile(r"^\[(?:[a-z0-9]{8,}|info|error|warn|warning|debug|critical)\]$")
+_RECORD_START = re.compile(
+    r"^(?:\([A-Za-z_][\w.\-]*(?: [\w.=\-]+)*? pid=\d+|(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)[ :]|\d{2,4}-\d\d-\d\d"
+    r"|Traceback |  File \"|[A-Za-z_.]*(?:Error|Exception)\b|\[?\d{4}-)"
+)
+
+
+class InputError(Exception):
+    """One-line, user-facing problem with an input (missing file, unreadable, broken gzip)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One clean line and where it came from."""
+
+    number: int  # 1-based number of the (first) physical line in the combined input
+    text: str  # wrappers, escape codes, fences and quote marks removed; no \n or \r
+    stream: str | None = None  # compose service / container name when a compose prefix was removed
+
+
+@dataclass
+class ReadStats:
+    """What reading the inputs did, so that nothing is dropped silently."""
+
+    bytes_read: int = 0
+    physical_lines: int = 0
+    joined: int = 0
+    truncated: int = 0
+    truncated_at: list[int] = field(default_factory=list)
+    dropped_fences: int = 0
+    dropped_console_meta: int = 0
+    newest_first: bool = False
+    inputs: list[tuple[str, int, int]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line a person reads: what was read and what was done to it."""
+        names = " + ".join(name for name, _first, _last in self.inputs) or "no input"
+        notes = []
+        if self.joined:
+            notes.append(f"{self.joined} hard-wrapped line{'s' * (self.joined > 1)} joined")
+        if self.truncated:
+            notes.append(f"{self.truncated} overlong line{'s' * (self.truncated > 1)} cut at "
+                         f"{MAX_LINE_BYTES // 1024} KiB (line {', '.join(map(str, self.truncated_at[:3]))})")
+        if self.newest_first:
+            notes.append("console export, newest first")
+        if self.errors:
+            notes.append(self.errors[0])
+        return f"{names}: {self.physical_lines} lines" + (f" ({'; '.join(notes)})" if notes else "")
+
+    def as_dict(self) -> dict:
+        return {
+            "inputs": [{"name": n, "first_line": f, "last_line": last} for n, f, last in self.inputs],
+            "lines": self.physical_lines, "bytes": self.bytes_read, "joined": self.joined,
+            "truncated": self.truncated, "truncated_at": self.truncated_at[:20],
+            "dropped_fences": self.dropped_fences, "dropped_console_meta": self.dropped_console_meta,
+            "newest_first": self.newest_first, "errors": list(self.errors),
+        }
+
+
+def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
+    """A binary stream for a path or `-`, decompressing gzip (detected by its magic bytes)."""
+    if name == "-":
+        raw: BinaryIO = stdin if stdin is not None else sys.stdin.buffer
+        buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
+        if buffered.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
+            return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
+        return buffered  # type: ignore[return-value]
+    path = Path(name)
+    if path.is_dir():
+        raise InputError(f"cannot read {name}: it is a directory")
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise InputError(f"cannot read {name}: {error.strerror or error}") from None
+    if handle.read(2) == b"\x1f\x8b":
+        handle.seek(0)
+        return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
+    handle.seek(0)
+    return handle
+
+
+def _strip_carriage_returns(text: str) -> str:
+    """Keep the last non-empty `\\r` segment (a progress bar's final state), and a leading process tag."""
+    segments = text.split("\r")
+    kept = next((s for s in reversed(segments) if s.strip()), "")
+    tag = _TAG_PREFIX.match(segments[0])
+    if tag and not kept.startswith(tag.group()):
+        return tag.group() + kept
+    return kept
+
+
+def _strip_timestamp(text: str) -> tuple[str, bool]:
+    """Remove a docker/kubectl/CRI/CI timestamp; True in the second place for a CRI partial line."""
+    stamp = _TIMESTAMP.match(text)
+    if not stamp:
+        return text, False
+    rest = text[stamp.end():]
+    cri = _CRI_STREAM.match(rest)
+    if cri:
+        return rest[cri.end():], cri.group(1) == "P"
+    fraction = stamp.group(2) or ""
+    if len(fraction) <= 4 and _HEADER_AFTER_STAMP.match(rest):
+        return text, False  # Xinference 2.10+ / Python logging header of its own, not a wrapper
+    return rest, False
+
+
+class LogReader:
+    """Iterate clean Lines over one or more inputs in order ('-' = stdin; no inputs = stdin)."""
+
+    def __init__(self, inputs: Sequence[str], stdin: BinaryIO | None = None,
+                 max_line_bytes: int = MAX_LINE_BYTES) -> None:
+        self.inputs = list(inputs) or ["-"]
+        self.stdin = stdin
+        self.max_line_bytes = max_line_bytes
+        self.stats = ReadStats()
+        self._console_stamps: list[str] = []
+        for name in self.inputs:  # every path is checked before anything is read
+            if name != "-" and not Path(name).is_file():
+                reason = "it is a directory" if Path(name).is_dir() else "no such file"
+                raise InputError(f"cannot read {name}: {reason}")
+
+    def __iter__(self) -> Iterator[Line]:
+        return _unwrap(self._clean_lines(), self.stats)
+
+    # -- physical lines ------------------------------------------------------------------------
+    def _physical_lines(self) -> Iterator[tuple[int, bytes]]:
+        number = 0
+        for name in self.inputs:
+            stream = _open(name, self.stdin)
+            first = number + 1
+            try:
+                while True:
+                    try:
+                        raw = stream.readline(self.max_line_bytes)
+                    except (EOFError, OSError, zlib.error) as error:
+                        reason = "truncated" if isinstance(error, EOFError) else f"corrupt ({error})"
+                        self.stats.errors.append(f"{name}: gzip stream is {reason} after {number - first + 1} lines")
+                        break
+                    if not raw:
+                        break
+                    number += 1
+                    self.stats.bytes_read += len(raw)
+                    if not raw.endswith(b"\n") and len(raw) >= self.max_line_bytes:
+                        self._skip_rest_of_line(stream, number)
+                    yield number, raw
+            finally:
+                if stream is not self.stdin:
+                    stream.close()
+            self.stats.inputs.append(("stdin" if name == "-" else name, first, number))
+        self.stats.physical_lines = number
+
+    def _skip_rest_of_line(self, stream: BinaryIO, number: int) -> None:
+        """Discard the rest of an overlong line without holding it; count it."""
+        self.stats.truncated += 1
+        if len(self.stats.truncated_at) < 20:
+            self.stats.truncated_at.append(number)
+        while True:
+            try:
+                rest = stream.readline(_SKIP_CHUNK)
+            except (EOFError, OSError, zlib.error):
+                return
+            self.stats.bytes_read += len(rest)
+            if not rest or rest.endswith(b"\n"):
+                return
+
+    # -- cleaning ---------------------------------------------------------------------------------
+    def _clean_lines(self) -> Iterator[Line]:
+        partial: Line | None = None
+        for number, raw in self._physical_lines():
+            text = raw.decode("utf-8", "replace").rstrip("\n")
+            if "\x00" in text:
+                text = text.replace("\x00", "")
+            if text.endswith("\r"):
+                text = text.rstrip("\r")
+            cleaned = self._clean(number, text)
+            if cleaned is None:
+                continue
+            line, is_partial = cleaned
+            if partial is not None:
+                line = Line(partial.number, partial.text + line.text, partial.stream)
+                partial = None
+            if is_partial:  # a CRI partial record (`stderr P`): joined with the next one
+                partial = line
+                continue
+            yield line
+        if partial is not None:
+            yield partial
+
+    def _clean(self, number: int, text: str) -> tuple[Line, bool] | None:
+        """The clean Line of one physical line (None: not part of the log) and whether it is partial."""
+        if "\r" in text:
+            text = _strip_carriage_returns(text)
+        if "\x1b" in text:
+            text = _ANSI.sub("", text)
+        if "m" in text and "[" in text:
+            text = _ANSI_RESIDUE.sub("", text)
+        stream = None
+        if "|" in text:
+            compose = _COMPOSE.match(text)
+            if compose:
+                stream, text = compose.group(1), text[compose.end():]
+        partial = False
+        first = text[:1]
+        if first.isdigit() or first == "[":
+            text, partial = _strip_timestamp(text)
+        elif first.isupper() and len(text) > 16 and text[3] == " ":
+            journald = _JOURNALD.match(text)
+            if journald:
+                text = text[journald.end():]
+        if first in (">", "`", "~", " ") or text[:1] in (">", "`", "~"):
+            if _FENCE.match(text):
+                self.stats.dropped_fences += 1
+                return None
+            if text.startswith(">"):
+                text = _QUOTE.sub("", text, count=1)
+        if len(text) < 32 and (text[:1] == "[" or text[:1].isdigit()) and self._console_meta(text):
+            return None
+        return Line(number, text, stream), partial
+
+    def _console_meta(self, text: str) -> bool:
+        """Hosted-console exports put timestamp, worker id and level on lines of their own."""
+        if _CONSOLE_META.match(text):
+            self.stats.dropped_console_meta += 1
+            return True
+        if _CONSOLE_STAMP.match(text):
+            self.stats.dropped_console_meta += 1
+            stamps = self._console_stamps
+            if len(stamps) < 8:
+                stamps.append(text)
+                if len(stamps) >= 3 and all(a > b for a, b in itertools.pairwise(stamps)):
+                    self.stats.newest_first = True
+            return True
+        return False
+
+
+def _looks_like_record_start(text: str) -> bool:
+    return bool(_RECORD_START.match(text))
+
+
+def _wrap_width(head: Sequence[Line]) -> int | None:
+    """The width at which a terminal hard-wrapped these lines, if they show one."""
+    widths: Counter[int] = Counter()
+    for line, following in itertools.pairwise(head):
+        width = len(line.text)
+        if width >= _WRAP_MIN_WIDTH and following.text and not _looks_like_record_start(following.text):
+            widths[width] += 1
+    if not widths:
+        return None
+    width, count = widths.most_common(1)[0]
+    return width if count >= 3 else None
+
+
+def _unwrap(lines: Iterator[Line], stats: ReadStats) -> Iterator[Line]:
+    """Join lines a terminal hard-wrapped at a fixed width back into one record each."""
+    head: deque[Line] = deque()
+    for line in lines:
+        head.append(line)
+        if len(head) >= _WRAP_SCAN_LINES:
+            break
+    width = _wrap_width(list(head))
+    if width is None:
+        yield from head
+        yield from lines
+        return
+    pending: Line | None = None
+    pending_width = 0
+    for line in _chain(head, lines):
+        if (pending is not None and pending_width >= width - _WRAP_SLACK and line.text
+                and not _looks_like_record_start(line.text)):
+            pending = Line(pending.number, pending.text + line.text, pending.stream)
+            pending_width = len(line.text)
+            stats.joined += 1
+            continue
+        if pending is not None:
+            yield pending
+        pending, pending_width = line, len(line.text)
+    if pending is not None:
+        yield pending
+
+
+def _chain(head: deque[Line], rest: Iterator[Line]) -> Iterator[Line]:
+    while head:
+        yield head.popleft()
+    yield from rest

@@ -1,0 +1,36 @@
+"""Shared test data: the real-log corpus beside the project and our own samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def corpus_cases() -> list[Path]:
+    """Every corpus case folder (log.txt + truth.yaml); empty when ../shared is absent."""
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.iterdir() if (p / "truth.yaml").is_file() and (p / "log.txt").is_file())
+
+
+def truth_of(case: Path) -> dict:
+    return yaml.safe_load((case / "truth.yaml").read_text(encoding="utf-8")) or {}
+
+
+def sample_logs() -> list[Path]:
+    """Our own sample logs that have a golden fact sheet beside them."""
+    return sorted(p for p in SAMPLES.glob("*.log") if p.with_suffix(".facts.yaml").is_file())
+
+
+@pytest.fixture
+def corpus() -> list[Path]:
+    cases = corpus_cases()
+    if not cases:
+        pytest.skip(f"the real-log corpus is not at {CORPUS} (it lives in ../shared beside the project)")
+    return cases

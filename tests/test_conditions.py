@@ -1,0 +1,48 @@
+"""The `when` language: parsing, unknown facts, three-valued evaluation, versions."""
+
+import pytest
+
+from logdoctor.conditions import ConditionError, compile_condition
+
+SEED = {"pre_ampere": True, "dtype": "float16", "model_family": "qwen2", "vllm_version": "0.7.3",
+        "tensor_parallel_size": 4, "compute_capability": 7.5, "quantization": "gptq"}
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ('pre_ampere and dtype in ["float16", "auto"] and model_family in ["qwen", "qwen2"]', True),
+        ("compute_capability < 8.0", True),
+        ("compute_capability >= 8.0", False),
+        ('vllm_version >= "0.8.0"', False),
+        ('vllm_version >= "0.7.3" and vllm_version < "0.7.10"', True),  # version order, not string order
+        ('quantization not in ["awq", "awq_marlin"]', True),
+        ("not defined(error_type)", True),
+        ("tensor_parallel_size > 1 and not pre_ampere", False),
+    ],
+)
+def test_evaluates_known_facts(condition, expected):
+    assert compile_condition(condition).evaluate(SEED) is expected
+
+
+def test_missing_fact_makes_the_condition_unknown_not_false():
+    condition = compile_condition('kv_cache_fits_max_model_len == false and dtype == "float16"')
+    assert condition.evaluate(SEED) is None
+    assert compile_condition('dtype == "bfloat16" and kv_cache_fits_max_model_len == false').evaluate(SEED) is False
+    assert compile_condition("kv_cache_fits_max_model_len == false or pre_ampere").evaluate(SEED) is True
+    assert compile_condition("not engine_fell_back_to_v0").evaluate(SEED) is None
+
+
+def test_unknown_fact_is_an_error():
+    with pytest.raises(ConditionError, match="unknown fact 'gpu_model'"):
+        compile_condition('gpu_model == "T4"')
+
+
+@pytest.mark.parametrize("text", ['dtype = "x"', "dtype ==", "(pre_ampere", "__import__('os')", "1 == 1"])
+def test_syntax_errors_are_reported_not_evaluated(text):
+    with pytest.raises(ConditionError):
+        compile_condition(text)
+
+
+def test_names_lists_the_facts_read():
+    assert compile_condition("pre_ampere and tensor_parallel_size > 1").names == {"pre_ampere", "tensor_parallel_size"}

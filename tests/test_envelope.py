@@ -1,0 +1,68 @@
+"""The envelope grammar: every header kind of vLLM, Xinference, uvicorn, Ray and NCCL, and bare lines."""
+
+import pytest
+
+from logdoctor import envelope
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "level", "source", "message"),
+    [
+        ("INFO 03-12 10:19:16 model_runner.py:1115] Loading model weights took 4.5686 GB",
+         "vllm", "INFO", "model_runner.py:1115", "Loading model weights took 4.5686 GB"),
+        ("INFO 05-02 09:14:21 [core.py:58] Initializing a V1 LLM engine (v0.8.5) with config: x",
+         "vllm", "INFO", "core.py:58", "Initializing a V1 LLM engine (v0.8.5) with config: x"),
+        ("DEBUG 05-02 09:14:21 [v1/engine/core.py:74] Waiting", "vllm", "DEBUG", "v1/engine/core.py:74", "Waiting"),
+        ("INFO 07-20 23:02:05.815 ngc_injector.py:146] Profile metadata: tp: 1",
+         "vllm", "INFO", "ngc_injector.py:146", "Profile metadata: tp: 1"),
+        ("2024-04-02 00:47:19,404 xinference.core.supervisor 3378 INFO     Xinference supervisor 0.0.0.0:1 started",
+         "xinference", "INFO", "xinference.core.supervisor", "Xinference supervisor 0.0.0.0:1 started"),
+        ("2026-05-20 10:00:01,112 xinference.core.worker 52 [worker@0.0.0.0:30001] WARNING  low memory",
+         "xinference", "WARNING", "xinference.core.worker", "low memory"),
+        ("2026-08-07T18:25:43.623Z ERROR xinference.core.worker pid:41 role:local address:0.0.0.0:26776 "
+         "node:3d67e2e62a71 Failed to load model qwen3-rep0",
+         "xinference_iso", "ERROR", "xinference.core.worker", "Failed to load model qwen3-rep0"),
+        ("2024-07-10 09:24:30,366\tINFO worker.py:1810 -- Started a local Ray instance.",
+         "ray_driver", "INFO", "worker.py:1810", "Started a local Ray instance."),
+        ("INFO:     Started server process [1]", "uvicorn", "INFO", None, "Started server process [1]"),
+        ("bruce-AI-Server:105927:106732 [0] NCCL INFO Using network Socket", "nccl", "INFO", "NCCL",
+         "Using network Socket"),
+        ("2025-06-19T11:30:14+08:00 - gpustack.worker.backends.vllm - INFO - Starting vllm server",
+         "python", "INFO", "gpustack.worker.backends.vllm", "Starting vllm server"),
+        ('{"asctime": "x", "levelname": "INFO", "name": "vllm.v1.engine.core", "message": "Initializing"}',
+         "json", "INFO", "vllm.v1.engine.core", "Initializing"),
+    ],
+)
+def test_header_kinds(line, kind, level, source, message):
+    env = envelope.split(line)
+    assert (env.kind, env.level, env.source, env.message) == (kind, level, source, message)
+
+
+def test_stacked_process_tags_are_all_kept():
+    env = envelope.split("(EngineCore_0 pid=1) (Worker_TP0 pid=402) INFO 08-21 06:02:31 [pynccl.py:70] vLLM is using")
+    assert env.tags == ("EngineCore_0 pid=1", "Worker_TP0 pid=402")
+    assert env.kind == "vllm"
+
+
+def test_ray_tag_with_ip_and_uvicorn_under_a_tag():
+    env = envelope.split("(RayWorkerWrapper pid=1873, ip=10.0.0.12) INFO 09-12 03:12:31 model_runner.py:1008] x")
+    assert env.tags == ("RayWorkerWrapper pid=1873, ip=10.0.0.12",)
+    assert envelope.split("(APIServer pid=1) INFO:     Application startup complete.").kind == "uvicorn"
+
+
+def test_traceback_indentation_is_kept_in_the_message():
+    env = envelope.split('ERROR 05-26 07:50:26 [core.py:396]   File "/x/core.py", line 387, in run_engine_core')
+    assert env.message == '  File "/x/core.py", line 387, in run_engine_core'
+
+
+@pytest.mark.parametrize("line", ["INFO something that is not a header", "ValueError: boom", "", "(not a tag) x"])
+def test_lines_without_a_header_are_bare_messages(line):
+    env = envelope.split(line)
+    assert env.kind == "bare"
+    assert env.message == line
+
+
+def test_year_cut_off_by_a_paste_still_reads_as_xinference():
+    env = envelope.split("025-04-12 21:57:39,467 xinference.api.restful_api 1 ERROR    [address=0.0.0.0:1, pid=2] x")
+    assert env.kind == "xinference"
+    assert env.level == "ERROR"
