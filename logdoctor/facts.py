@@ -156,6 +156,8 @@ def _derive(sheet: FactSheet) -> None:
     if isinstance(capability, (int, float)):
         _set_derived(sheet, "gpu_arch", hardware.architecture_of(float(capability)), "compute_capability")
         _set_derived(sheet, "pre_ampere", float(capability) < 8.0, "compute_capability")
+    if facts.get("attention_backend") == "FLASH_ATTN" and facts.get("platform", "cuda") == "cuda":
+        _set_derived(sheet, "pre_ampere", False, "attention_backend")  # FlashAttention-2/3 run on 8.0+ only
     family_source = [facts.get("architecture"), facts.get("model"), facts.get("served_model_name")]
     _set_derived(sheet, "model_family", model_family(*family_source), "architecture", "model")
     for name in (facts.get("model"), facts.get("served_model_name")):

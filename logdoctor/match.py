@@ -4,7 +4,7 @@ The scoring model (one for every entry; documented in README "How confidence is 
 
     p_log     = 0.9 if a decisive signature matched, else 0.6 × noisy-OR(weights × similarity)
     p_facts   = 0.25 if the entry's `when` holds on the fact sheet, 0 if unknown or absent
-    p_symptom = 0.5 × max(0, (similarity − 0.6) / 0.4)   (best of the entry's symptoms, 0..1)
+    p_symptom = 0.5 × max(0, (coverage − 0.35) / 0.65)   (best of the entry's symptom phrases)
     confidence = 1 − (1 − p_log)(1 − p_facts)(1 − p_symptom)
                  × 0.3 if `when` is false   × 0.5 if the version is outside the entry's range
 
@@ -32,10 +32,14 @@ CONFIDENT = 0.5
 MAX_HITS_PER_SIGNATURE = 5
 _DECISIVE, _CONTEXT_CAP, _FACTS, _SYMPTOM = 0.9, 0.6, 0.25, 0.5
 _WHEN_FALSE, _VERSION_OUT = 0.3, 0.5
-_SYMPTOM_FLOOR = 0.6
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_SCRIPT_RUNS = re.compile(r"[\u3400-\u9fff\uff00-\uffef\s]+|[^\u3400-\u9fff\uff00-\uffef]+")
-_PUNCTUATION = re.compile(r"[\"'`()\[\]{}<>,;:，。；：、（）“”‘’]+")
+_SYMPTOM_FLOOR = 0.35
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_LATIN_WORD = re.compile(r"[a-z0-9_.+\-]*[a-z0-9]|!{2,}|\?{2,}")
+# Words every vLLM complaint contains: they say little about which problem it is.
+_DOMAIN_WORDS = frozenset({"vllm", "xinference", "model", "models", "server", "gpu", "gpus", "error", "fails", "fail",
+                           "failed", "start", "starts", "launch", "docker", "cuda"})
+_STOPWORDS = frozenset({"the", "a", "an", "is", "are", "of", "to", "on", "in", "with", "and", "or", "when", "for",
+                        "it", "its", "at", "by", "from", "my", "i", "after", "only", "just", "all", "every", "any"})
 
 
 @dataclass
@@ -75,6 +79,23 @@ class SignatureIndex:
                     self.by_anchor.setdefault(anchor, []).append((e_index, s_index))
         ordered = sorted(self.by_anchor, key=len, reverse=True)
         self.pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        # anchors that lie inside a longer anchor: found through the longer one's match
+        self.contained = {a: [b for b in ordered if b != a and b in a] for a in ordered}
+
+    def anchors_in(self, message: str) -> list[str]:
+        """Every anchor that occurs in `message`, overlapping and nested ones included."""
+        if self.pattern is None:
+            return []
+        found: dict[str, None] = {}
+        position = 0
+        while True:
+            match = self.pattern.search(message, position)
+            if match is None:
+                return list(found)
+            literal = match.group()
+            found[literal] = None
+            found.update(dict.fromkeys(self.contained[literal]))
+            position = match.start() + 1
 
     @property
     def anchors(self) -> list[str]:
@@ -95,12 +116,10 @@ class SignatureMatcher:
         self.hits: dict[tuple[int, int], Hit] = {}
 
     def observe(self, number: int, message: str) -> None:
-        if self.index.pattern is None:
-            return
         tried: set[tuple[int, int]] = set()
         masked: str | None = None
-        for found in self.index.pattern.finditer(message):
-            for key in self.index.by_anchor[found.group()]:
+        for literal in self.index.anchors_in(message):
+            for key in self.index.by_anchor[literal]:
                 if key in tried:
                     continue
                 tried.add(key)
@@ -119,37 +138,41 @@ class SignatureMatcher:
                         hit.line, hit.text, hit.similarity = number, message.strip()[:500], similarity
 
 
-def _segments(text: str) -> list[str]:
-    """The user's words split into runs of one script: Chinese runs and Latin runs are matched apart."""
-    cleaned = _PUNCTUATION.sub(" ", text.lower())
-    return [run.strip() for run in _SCRIPT_RUNS.findall(cleaned) if run.strip()]
+def _words(text: str) -> list[str]:
+    return _LATIN_WORD.findall(_CJK_RUN.sub(" ", text.lower()))
 
 
 def _bigrams(text: str) -> set[str]:
-    chars = [c for c in text if not c.isspace()]
+    chars = "".join(_CJK_RUN.findall(text))
     return {a + b for a, b in itertools.pairwise(chars)} or set(chars)
 
 
-def _similarity(phrase: str, said: str) -> float:
-    """0..100 between one symptom phrase and one run of the user's words (same script)."""
-    if _CJK.search(phrase):
-        wanted = _bigrams(phrase)
-        return 100 * len(wanted & _bigrams(said)) / len(wanted)
-    return max(fuzz.token_set_ratio(phrase, said), 0.95 * fuzz.partial_ratio(phrase, said))
+def _coverage(phrase: str, said_words: list[str], said_bigrams: set[str]) -> float:
+    """0..1: how much of one symptom phrase the user's words cover (Latin words fuzzily, Chinese by bigrams)."""
+    covered = total = 0.0
+    for word in _words(phrase):
+        weight = 0.3 if word in _STOPWORDS else 1.0 if word in _DOMAIN_WORDS else 8 if not word[0].isalnum() else (
+            min(len(word), 8))
+        total += weight
+        if any(word == said or (len(word) > 3 and fuzz.ratio(word, said) >= 85) for said in said_words):
+            covered += weight
+    phrase_bigrams = _bigrams(phrase)
+    if phrase_bigrams:
+        weight = 2.0 * len(phrase_bigrams)
+        total += weight
+        covered += weight * len(phrase_bigrams & said_bigrams) / len(phrase_bigrams)
+    return covered / total if total else 0.0
 
 
 def symptom_similarity(symptom: str, phrases: Sequence[str]) -> tuple[float, str | None]:
-    """Best similarity (0..1) between what the user said and an entry's symptom phrases."""
-    runs = _segments(symptom)
+    """Best coverage (0..1) of one of the entry's symptom phrases by what the user said."""
+    said_words, said_bigrams = _words(symptom), _bigrams(symptom)
     best, best_phrase = 0.0, None
     for phrase in phrases:
-        for phrase_run in _segments(phrase):
-            same_script = [run for run in runs if bool(_CJK.search(run)) == bool(_CJK.search(phrase_run))]
-            for run in same_script:
-                score = _similarity(phrase_run, run)
-                if score > best:
-                    best, best_phrase = score, phrase
-    return best / 100, best_phrase
+        score = _coverage(phrase, said_words, said_bigrams)
+        if score > best:
+            best, best_phrase = score, phrase
+    return best, best_phrase
 
 
 def _version_ok(entry: Entry, facts: Mapping[str, object]) -> bool | None:

@@ -419,6 +419,8 @@ _CONFIG_KEYS: tuple[tuple[str, str], ...] = (
 
 def _config_value(fact: str, raw: str) -> object | None:
     value = raw.strip().rstrip(",").strip()
+    if value in ("None", "null") and fact == "quantization":
+        return "none"  # an unquantized model: a fact conditions can rely on
     if value in ("", "None", "null", "[]", "{}"):
         return None
     kind = _fact_kind(fact)

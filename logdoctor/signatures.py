@@ -15,6 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+try:  # the regex parser of the standard library, used only to find a regex's required literal
+    import re._parser as _sre_parser  # type: ignore[import-not-found]
+except ImportError:  # Python < 3.11
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
+
 import re2
 from rapidfuzz import fuzz
 
@@ -29,7 +34,6 @@ _MASKS = (
 )
 _PLACEHOLDER = re.compile(r"<(?:num|path|hex|\*)>")
 _WORD = re.compile(r"[A-Za-z_][\w\-]{4,}")
-_REGEX_SPECIAL = set("\\.^$*+?{}[]|()")
 
 
 class SignatureError(ValueError):
@@ -43,41 +47,46 @@ def mask(text: str) -> str:
     return " ".join(text.split())
 
 
-def _regex_anchor(pattern: str) -> str | None:
-    """The longest run of plain characters a regex requires, or None if it has alternation at top."""
-    depth = 0
-    for char in pattern:
-        depth += char == "("
-        depth -= char == ")"
-        if char == "|" and depth == 0:
-            return None
-    runs, current, index = [], "", 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\" and index + 1 < len(pattern):
-            nxt = pattern[index + 1]
-            if nxt.isalnum():
-                runs.append(current)
-                current = ""
-            else:
-                current += nxt
-            index += 2
+def _required_runs(nodes) -> list[str]:  # type: ignore[no-untyped-def]
+    """Literal runs every match of a parsed regex must contain (alternatives and optional parts break runs)."""
+    runs, current = [], ""
+    for op, value in nodes:
+        name = str(op)
+        if name == "LITERAL":
+            current += chr(value)
             continue
-        if char in _REGEX_SPECIAL:
-            if char in "*?{" and current:
-                current = current[:-1]  # the last character is optional or repeated
+        if name == "SUBPATTERN" and value[-1] is not None:
+            inner = _required_runs(value[-1])
+            if len(inner) == 1 and len(value[-1]) == sum(1 for o, _ in value[-1] if str(o) == "LITERAL"):
+                current += inner[0]  # a group of plain literals continues the run
+                continue
             runs.append(current)
+            runs.extend(inner)
             current = ""
-            if char == "[":
-                closing = pattern.find("]", index + 1)
-                index = closing if closing > 0 else index
-            elif char == "(" and pattern.startswith("(?", index):
-                index += 1
-        else:
-            current += char
-        index += 1
+            continue
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and value[0] >= 1:
+            runs.append(current)
+            runs.extend(_required_runs(value[2]))
+            current = ""
+            continue
+        if name == "AT":
+            continue
+        runs.append(current)
+        current = ""
     runs.append(current)
-    best = max(runs, key=len)
+    return [run for run in runs if run]
+
+
+def _regex_anchor(pattern: str) -> str | None:
+    """The longest literal every match of `pattern` contains (4+ characters), or None."""
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except (re.error, OverflowError, RecursionError, ValueError):
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None  # the prefilter is case-sensitive: a case-insensitive regex has no usable literal
+    runs = _required_runs(list(parsed))
+    best = max(runs, key=len, default="")
     return best if len(best.strip()) >= 4 else None
 
 
@@ -135,5 +144,13 @@ class Signature:
             return 1.0 if self._regex.search(message) else 0.0  # type: ignore[union-attr]
         masked = masked if masked is not None else mask(message)
         total = sum(len(s) for s in self._segments)
-        score = sum(fuzz.partial_ratio(s, masked) * len(s) for s in self._segments) / total
+        score = sum(_segment_score(segment, masked) * len(segment) for segment in self._segments) / total
         return score / 100 if score >= self.min_similarity else 0.0
+
+
+def _segment_score(segment: str, masked: str) -> float:
+    """0..100: the segment found in the line; a line shorter than the segment covers only part of it."""
+    score = fuzz.partial_ratio(segment, masked)
+    if len(masked) < len(segment):
+        score *= len(masked) / len(segment)
+    return score
