@@ -80,12 +80,26 @@ def _check_document(path: Path, root: Path, categories: dict[str, str], validato
                 if name not in known_values:
                     problems.append(Problem(path, yamlsafe.line_of(node, ("remedies", index)),
                                             f"remedy placeholder {{{name}}} names no fact or computed value"))
+    for where, text in _strings_in(document):
+        if "TODO" in text:
+            problems.append(Problem(path, yamlsafe.line_of(node, where), f"unfinished draft: {text[:60]!r}"))
     for kind in ("positive", "negative"):
         for index, fixture in enumerate(getattr(entry, kind)):
             if not fixture.path.is_file():
                 problems.append(Problem(path, yamlsafe.line_of(node, ("fixtures", kind, index)),
                                         f"{kind} fixture not found: {fixture.path}"))
     return entry
+
+
+def _strings_in(document: object, where: tuple = ()) -> list[tuple[tuple, str]]:
+    """Every string of a document with its path (for the `kb new` draft's TODO markers)."""
+    if isinstance(document, str):
+        return [(where, document)]
+    if isinstance(document, dict):
+        return [found for key, value in document.items() for found in _strings_in(value, (*where, key))]
+    if isinstance(document, list):
+        return [found for index, value in enumerate(document) for found in _strings_in(value, (*where, index))]
+    return []
 
 
 def _check_fixtures(entry: knowledge.Entry, kb: knowledge.KnowledgeBase, index: SignatureIndex,

@@ -48,8 +48,6 @@ def computed_values(facts: Mapping[str, object]) -> dict[str, object]:
 def _show(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int) and value >= 10000:
-        return f"{value:,}"
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".")
     if isinstance(value, list):

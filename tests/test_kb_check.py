@@ -100,3 +100,22 @@ def test_kb_list_json_layers_a_private_kb_over_the_builtin(tmp_path):
     mine = next(r for r in rows if r["id"] == "port-taken")
     assert (mine["category"], mine["title"]) == ("port-in-use", "The port is already in use")
     assert len(rows) > 1
+
+
+def test_kb_new_drafts_an_entry_that_kb_check_refuses_until_filled_in(tmp_path):
+    root = _kb(tmp_path, GOOD)
+    log = tmp_path / "server.log"
+    log.write_text("INFO 07-02 11:20:31 api_server.py:177] vLLM API server version 0.5.0.post1\n"
+                   "ValueError: max_num_batched_tokens (8192) is smaller than max_model_len (32768). Increase it\n")
+    made = CliRunner().invoke(main, ["kb", "new", "batch-limit", "--from", str(log), "--category", "port-in-use",
+                                     "--into", str(root / "serving")])
+    assert made.exit_code == 0, made.output
+    draft = (root / "serving" / "batch-limit.yaml").read_text()
+    assert "template: max_num_batched_tokens (<num>) is smaller than max_model_len (<num>)" in draft
+    assert "#   vllm_version = '0.5.0.post1'" in draft
+    assert (root / "serving" / "batch-limit.log").read_text() == log.read_text()
+    title_line = next(n for n, text in enumerate(draft.splitlines(), 1) if text.startswith("title:"))
+    result = _check(root)
+    assert result.exit_code == 1
+    expected = f"{root / 'serving' / 'batch-limit.yaml'}:{title_line}: unfinished draft: 'TODO: one line a user"
+    assert expected in result.output
