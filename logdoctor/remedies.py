@@ -38,11 +38,33 @@ def computed_values(facts: Mapping[str, object]) -> dict[str, object]:
     weights, tp = facts.get("weights_gib"), facts.get("tensor_parallel_size") or 1
     if isinstance(weights, (int, float)) and isinstance(tp, int):
         values["weights_total_gib"] = round(weights * tp, 2)
+    estimate = _weights_estimate_gib(facts)
+    if estimate is not None:
+        values["weights_estimate_gib"] = round(estimate, 1)
+        usable = (facts.get("gpu_total_gib") or 0) * (utilization if isinstance(utilization, float) else 0.9)
+        if usable:
+            needed = math.ceil(estimate / (usable * 0.85))  # leave room for activations and some KV cache
+            values["tp_size_to_fit_weights"] = next(n for n in (1, 2, 4, 8, 16, 32) if n >= needed or n == 32)
     heads = facts.get("attention_heads")
     if isinstance(heads, int) and heads > 0:
         sizes = [n for n in (1, 2, 4, 8, 16) if heads % n == 0]
         values["tp_sizes_dividing_heads"] = ", ".join(map(str, sizes))
     return values
+
+
+_BYTES_PER_PARAMETER = {"float32": 4.0, "float16": 2.0, "bfloat16": 2.0, "auto": 2.0}
+_QUANTIZED_BYTES = {"gptq": 0.55, "gptq_marlin": 0.55, "awq": 0.55, "awq_marlin": 0.55, "bitsandbytes": 0.55,
+                    "gguf": 0.6, "fp8": 1.05, "compressed-tensors": 0.55}
+
+
+def _weights_estimate_gib(facts: Mapping[str, object]) -> float | None:
+    """Total weights from the parameter count and the precision, when both are known."""
+    size = facts.get("model_size_b")
+    if not isinstance(size, (int, float)):
+        return None
+    quantization = facts.get("quantization")
+    per_parameter = _QUANTIZED_BYTES.get(str(quantization)) or _BYTES_PER_PARAMETER.get(str(facts.get("dtype")), 2.0)
+    return size * 1e9 * per_parameter / 2**30
 
 
 def _show(value: object) -> str:
@@ -74,4 +96,4 @@ def placeholder_names(text: str) -> list[str]:
 
 
 COMPUTED = ("max_model_len_fit", "gpu_memory_utilization_fit", "gpu_memory_utilization_needed",
-            "weights_total_gib", "tp_sizes_dividing_heads")
+            "weights_total_gib", "weights_estimate_gib", "tp_size_to_fit_weights", "tp_sizes_dividing_heads")

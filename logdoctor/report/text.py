@@ -6,6 +6,8 @@ turns it off for NO_COLOR.
 
 from __future__ import annotations
 
+import textwrap
+
 import click
 
 from logdoctor.diagnose import Report
@@ -13,6 +15,7 @@ from logdoctor.match import CONFIDENT, Diagnosis
 from logdoctor.report import factsheet
 
 BAR_WIDTH = 40
+WRAP_WIDTH = 100
 _BAR_SYMBOLS = {"weights": "W", "activations": "A", "non-torch": "X", "KV cache": "K", "CUDA graphs": "G"}
 
 
@@ -39,7 +42,8 @@ def _diagnosis(rank: int, diagnosis: Diagnosis, report: Report) -> list[str]:
         why.append(f"line {hit.line}{times}: {text}")
     for index, line in enumerate(why):
         out.append(f"     {'why ' if index == 0 else '    '} {line}")
-    out.append(f"     cause {entry.cause.splitlines()[0] if entry.cause else ''}")
+    cause = textwrap.wrap(" ".join(entry.cause.split()), WRAP_WIDTH)
+    out.extend(f"     {'cause' if index == 0 else '     '} {line}" for index, line in enumerate(cause))
     for index, remedy in enumerate(entry.remedies, 1):
         prefix = "do   " if index == 1 else "     "
         line = f"     {prefix} {index}. {report.remedy_text(remedy.text)}"
