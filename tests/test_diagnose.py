@@ -1,0 +1,88 @@
+"""Diagnosis behaviour: several problems in one log, private KB layers, colour rules, kb show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from logdoctor import diagnose
+from logdoctor.cli import main
+
+TWO_PROBLEMS = """\
+INFO 08-21 06:02:11 [api_server.py:1805] vLLM API server version 0.10.1.1
+WARNING 08-21 06:02:31 [custom_all_reduce.py:85] Custom allreduce is disabled because your platform lacks GPU \
+P2P capability or P2P test failed. To silence this warning, specify disable_custom_all_reduce=True explicitly.
+ERROR 08-21 06:02:40 [core.py:700] EngineCore failed to start.
+ERROR 08-21 06:02:40 [core.py:700] Traceback (most recent call last):
+ERROR 08-21 06:02:40 [core.py:700]   File "/usr/local/lib/python3.12/dist-packages/vllm/v1/engine/core.py", line 691
+ERROR 08-21 06:02:40 [core.py:700]     raise ValueError(
+ERROR 08-21 06:02:40 [core.py:700] ValueError: Free memory on device (13.91/79.33 GiB) on startup is less than \
+desired GPU memory utilization (0.95, 75.36 GiB). Decrease GPU memory utilization or reduce GPU memory used by other \
+processes.
+OSError: [Errno 98] Address already in use
+"""
+
+
+def test_several_independent_problems_are_all_reported(tmp_path):
+    log = tmp_path / "two.log"
+    log.write_text(TWO_PROBLEMS)
+    report = diagnose.run([str(log)])
+    confident = {d.entry.category for d in report.confident}
+    assert {"gpu-memory-held-by-other-process", "port-in-use"} <= confident
+    held = next(d for d in report.confident if d.entry.category == "gpu-memory-held-by-other-process")
+    assert report.values["gpu_memory_utilization_fit"] == 0.16
+    assert any("0.16" in report.remedy_text(r.vllm or r.text) for r in held.entry.remedies)
+
+
+def test_a_private_kb_adds_and_overrides_entries_for_diagnose(tmp_path):
+    private = tmp_path / "team-kb"
+    (private / "ours").mkdir(parents=True)
+    (private / "ours" / "port-taken-here.yaml").write_text("""\
+id: api-port-in-use
+title: "On our cluster: port 8000 is taken by the sidecar"
+category: port-in-use
+symptoms: [server does not start]
+signatures:
+  - literal: "Address already in use"
+    decisive: true
+cause: Our sidecar listens on 8000.
+remedies:
+  - text: Use port 8100 on our cluster.
+references: [https://wiki.example.org/llm/ports]
+fixtures:
+  positive: [x.log]
+""")
+    log = tmp_path / "two.log"
+    log.write_text(TWO_PROBLEMS)
+    result = CliRunner().invoke(main, [str(log), "--kb", str(private)])
+    assert result.exit_code == 1
+    assert "On our cluster: port 8000 is taken by the sidecar" in result.output
+    assert "Use port 8100 on our cluster." in result.output
+
+
+def test_colour_on_a_terminal_and_never_with_no_color(tmp_path):
+    log = tmp_path / "two.log"
+    log.write_text(TWO_PROBLEMS)
+    coloured = CliRunner().invoke(main, [str(log)], color=True)
+    assert "\x1b[" in coloured.output
+    plain = CliRunner(env={"NO_COLOR": "1"}).invoke(main, [str(log)], color=True)
+    assert "\x1b[" not in plain.output
+    assert "Ranked causes" in plain.output
+
+
+def test_kb_show_prints_the_entry_and_fails_cleanly_on_an_unknown_id():
+    shown = CliRunner().invoke(main, ["kb", "show", "fp16-overflow-qwen-pre-ampere"])
+    assert shown.exit_code == 0
+    assert "category: fp16-numeric-overflow" in shown.output
+    missing = CliRunner().invoke(main, ["kb", "show", "no-such-entry"])
+    assert missing.exit_code == 2
+    assert "no entry 'no-such-entry'" in missing.output
+
+
+def test_memory_budget_is_in_the_text_report():
+    seed = Path(__file__).parent.parent / "samples" / "seed-xinference-t4-gptq-tp4.log"
+    result = CliRunner().invoke(main, [str(seed)])
+    assert "Memory per GPU" in result.output
+    assert "weights 4.57 GiB" in result.output and "KV cache 8.05 GiB" in result.output
+    assert "CUDA graphs 0.25 GiB · free 1.20 of 14.56 GiB" in result.output
