@@ -6,15 +6,16 @@ grammar's hash, so a second run of the CLI skips the LALR table construction.
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
 from lark import Lark
 
+from logdoctor.datafiles import data_dir
+
 
 def grammar_text(name: str) -> str:
     """The text of `grammar/<name>.lark` as installed with the package."""
-    return resources.files("logdoctor.grammar").joinpath(f"{name}.lark").read_text(encoding="utf-8")
+    return (data_dir("grammar") / f"{name}.lark").read_text(encoding="utf-8")
 
 
 def lalr_parser(name: str, start: tuple[str, ...] = ("start",), transformer: Any = None) -> Lark:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from logdoctor import yamlsafe
 from logdoctor.conditions import Condition, ConditionError, compile_condition
+from logdoctor.datafiles import data_dir
 from logdoctor.signatures import Signature, SignatureError
 
 MAX_ENTRY_FILES = 20000
@@ -80,7 +80,7 @@ class EntryError(ValueError):
 
 def builtin_dir() -> Path:
     """The knowledge base shipped with logdoctor (top-level kb/ in the repository)."""
-    return Path(str(resources.files("logdoctor.kb")))
+    return data_dir("kb")
 
 
 def entry_files(root: Path) -> list[Path]:
