@@ -90,6 +90,15 @@ class _Context:
     seen_tags: set = field(default_factory=set)
 
 
+def prefilter_literals(extra_anchors: Iterable[str] = ()) -> list[str]:
+    """Every literal the line prefilter looks for, longest first: the template anchors, the engine
+    hints, the error markers and `extra_anchors` (the knowledge base's). One list, so that the
+    prefilter and anything measured against it (benchmarks/bench.py's `grep -E`) cannot drift apart.
+    """
+    literals = {*(anchor.literal for anchor in messages.anchors()), *_HINT_ANCHORS, *_ERROR_ANCHORS, *extra_anchors}
+    return sorted(literals, key=lambda literal: (-len(literal), literal))
+
+
 def _literal_pattern(literals: Iterable[str]) -> re.Pattern[str]:
     unique = sorted(set(literals), key=len, reverse=True)
     return re.compile("|".join(re.escape(literal) for literal in unique))
@@ -103,7 +112,7 @@ class LineParser:
         for anchor in messages.anchors():
             self._by_literal.setdefault(anchor.literal, []).append(anchor)
         self._message_anchors = _literal_pattern(self._by_literal)
-        self.prefilter = _literal_pattern([*self._by_literal, *_HINT_ANCHORS, *_ERROR_ANCHORS, *extra_anchors])
+        self.prefilter = _literal_pattern(prefilter_literals(extra_anchors))
         self._context = _Context()
         self.last_message: str | None = None  # message of the last line that passed the prefilter
 
