@@ -192,6 +192,11 @@ class MessageFacts(Transformer):
         versions = _tokens(items)["VERSION"]
         return {"driver_version": str(versions[0]), "cuda_version": str(versions[1])}
 
+    def nvidia_smi_gpu_row(self, items: list) -> dict:
+        cell = str(_tokens(items)["NVSMI_GPU_CELL"][0])
+        name = re.match(r"\|\s+\d+\s+(.+?)\s+(?:On|Off)\s+$", cell)
+        return {"gpus": [name.group(1)]} if name else {}
+
     def collect_env_driver(self, items: list) -> dict:
         return {"driver_version": str(_tokens(items)["VERSION"][0])}
 

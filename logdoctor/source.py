@@ -45,8 +45,10 @@ _CONSOLE_STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?$")
 _CONSOLE_META = re.compile(r"^\[(?:[a-z0-9]{8,}|info|error|warn|warning|debug|critical)\]$")
 _RECORD_START = re.compile(
     r"^(?:\([A-Za-z_][\w.\-]*(?: [\w.=\-]+)*? pid=\d+|(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)[ :]|\d{2,4}-\d\d-\d\d"
-    r"|Traceback |  File \"|[A-Za-z_.]*(?:Error|Exception)\b|\[?\d{4}-)"
+    r"|Traceback |  File \"|[A-Za-z_.]*(?:Error|Exception)\b|\[?\d{4}-|\[rank\d+\]:)"
 )
+# A row of a box-drawn table (nvidia-smi, prettytable): fixed width by design, not hard-wrapped.
+_TABLE_ROW = re.compile(r"^[|+].*[|+]\s*$")
 
 
 class InputError(Exception):
@@ -287,12 +289,17 @@ def _wrap_width(head: Sequence[Line]) -> int | None:
     widths: Counter[int] = Counter()
     for line, following in itertools.pairwise(head):
         width = len(line.text)
-        if width >= _WRAP_MIN_WIDTH and following.text and not _looks_like_record_start(following.text):
+        if (width >= _WRAP_MIN_WIDTH and following.text and not _looks_like_record_start(following.text)
+                and not _TABLE_ROW.match(line.text)):
             widths[width] += 1
     if not widths:
         return None
     width, count = widths.most_common(1)[0]
-    return width if count >= 3 else None
+    # A terminal that wraps at `width` never shows a much longer line (a resized window may add a
+    # few wider ones): equal-length lines beside long unwrapped records are a coincidence
+    # (download bars of same-size shards), not a wrap.
+    longer = sum(1 for line in head if len(line.text) > width * 3 // 2)
+    return width if count >= 3 and longer <= count // 10 else None
 
 
 def _unwrap(lines: Iterator[Line], stats: ReadStats) -> Iterator[Line]:
@@ -311,7 +318,7 @@ def _unwrap(lines: Iterator[Line], stats: ReadStats) -> Iterator[Line]:
     pending_width = 0
     for line in _chain(head, lines):
         if (pending is not None and pending_width >= width - _WRAP_SLACK and line.text
-                and not _looks_like_record_start(line.text)):
+                and not _looks_like_record_start(line.text) and not _TABLE_ROW.match(pending.text)):
             pending = Line(pending.number, pending.text + line.text, pending.stream)
             pending_width = len(line.text)
             stats.joined += 1

@@ -1,5 +1,7 @@
 """The envelope grammar: every header kind of vLLM, Xinference, uvicorn, Ray and NCCL, and bare lines."""
 
+import io
+
 import pytest
 
 from logdoctor import envelope
@@ -66,3 +68,34 @@ def test_year_cut_off_by_a_paste_still_reads_as_xinference():
     env = envelope.split("025-04-12 21:57:39,467 xinference.api.restful_api 1 ERROR    [address=0.0.0.0:1, pid=2] x")
     assert env.kind == "xinference"
     assert env.level == "ERROR"
+
+
+def test_torch_rank_prefix_is_dropped_and_the_exception_line_is_read():
+    env = envelope.split("[rank0]: ValueError: The model's max seq len (32768) is larger than the maximum")
+    assert env.message.startswith("ValueError: ")
+    frame = '  File "/x/worker.py", line 175, in f'
+    assert envelope.split("[rank0]: " + frame).message == frame
+    env = envelope.split("(VllmWorkerProcess pid=3) [rank1]: Traceback (most recent call last):")
+    assert env.tags == ("VllmWorkerProcess pid=3",) and env.message == "Traceback (most recent call last):"
+
+
+def _clean(text: str) -> list[str]:
+    from logdoctor.source import LogReader
+
+    return [line.text for line in LogReader(["-"], stdin=io.BytesIO(text.encode()))]
+
+
+def test_a_fixed_width_table_and_same_size_download_bars_are_not_a_terminal_wrap():
+    row = "|" + " " * 87 + "|"
+    bar = "model-0000{}-of-00003.safetensors:   0%|          | 0.00/4.54G [00:00<?, ?B/s]"
+    text = "\n".join(["+" + "-" * 87 + "+", row, row, row, row, "+" + "-" * 87 + "+",
+                     *(bar.format(i) for i in (1, 2, 3)), "INFO 05-14 03:21:47 api_server.py:152] args: " + "x" * 400,
+                     "[rank0]: Traceback (most recent call last):"]) + "\n"
+    assert len(_clean(text)) == 11
+
+
+def test_a_real_terminal_wrap_is_still_joined():
+    pairs = ", ".join(f"k{i}=v{i}" for i in range(60))
+    record = "INFO 05-14 03:21:47 api_server.py:152] args: Namespace(" + pairs + ")"
+    wrapped = "\n".join(record[i:i + 100] for i in range(0, len(record), 100))
+    assert _clean(wrapped + "\n" + wrapped + "\n") == [record, record]
