@@ -32,11 +32,12 @@ _WRAP_SLACK = 20  # a wrapped record's first line may have lost escape codes tha
 _SKIP_CHUNK = 1 << 20
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?")
-_ANSI_RESIDUE = re.compile(r"\[(?:\d{1,3}(?:;\d{1,3})*)?m")
+# `[0m`, `[1;36m`; a bare `[m` only when no name follows (`[multiproc_executor.py:527]` is a file reference)
+_ANSI_RESIDUE = re.compile(r"\[(?:\d{1,3}(?:;\d{1,3})*m|m(?![\w.]))")
 _TAG_PREFIX = re.compile(r"^\((?:[A-Za-z_][\w.\-]*)(?: [\w.=\-]+)*? pid=\d+(?:, ip=[^)\s]+)?\) *")
 _COMPOSE = re.compile(r"^([A-Za-z0-9][\w.\-]*)\s+\| ?")
 _TIMESTAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(?:Z|[+\-]\d\d:?\d\d))\]? ")
-_CRI_STREAM = re.compile(r"^(?:stdout|stderr) ([FP]) ")
+_CRI_STREAM = re.compile(r"^(stdout|stderr) ([FP]) ")
 _JOURNALD = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d [\w.\-]+ [\w.\-/@]+(?:\[\d+\])?: ")
 _HEADER_AFTER_STAMP = re.compile(r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL) |- ")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
@@ -78,6 +79,14 @@ class ReadStats:
     newest_first: bool = False
     inputs: list[tuple[str, int, int]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    def mark_truncated(self, number: int) -> None:
+        """Count a line (or joined record starting at `number`) cut at the line limit."""
+        if number in self.truncated_at[-1:]:
+            return
+        self.truncated += 1
+        if len(self.truncated_at) < 20:
+            self.truncated_at.append(number)
 
     def describe(self) -> str:
         """One line a person reads: what was read and what was done to it."""
@@ -136,19 +145,19 @@ def _strip_carriage_returns(text: str) -> str:
     return kept
 
 
-def _strip_timestamp(text: str) -> tuple[str, bool]:
-    """Remove a docker/kubectl/CRI/CI timestamp; True in the second place for a CRI partial line."""
+def _strip_timestamp(text: str) -> tuple[str, tuple[str, bool] | None]:
+    """Remove a docker/kubectl/CRI/CI timestamp; for a CRI record also its stream and whether it is partial."""
     stamp = _TIMESTAMP.match(text)
     if not stamp:
-        return text, False
+        return text, None
     rest = text[stamp.end():]
     cri = _CRI_STREAM.match(rest)
     if cri:
-        return rest[cri.end():], cri.group(1) == "P"
+        return rest[cri.end():], (cri.group(1), cri.group(2) == "P")
     fraction = stamp.group(2) or ""
     if len(fraction) <= 4 and _HEADER_AFTER_STAMP.match(rest):
-        return text, False  # Xinference 2.10+ / Python logging header of its own, not a wrapper
-    return rest, False
+        return text, None  # Xinference 2.10+ / Python logging header of its own, not a wrapper
+    return rest, None
 
 
 class LogReader:
@@ -167,7 +176,7 @@ class LogReader:
                 raise InputError(f"cannot read {name}: {reason}")
 
     def __iter__(self) -> Iterator[Line]:
-        return _unwrap(self._clean_lines(), self.stats)
+        return _unwrap(self._clean_lines(), self.stats, self.max_line_bytes)
 
     # -- physical lines ------------------------------------------------------------------------
     def _physical_lines(self) -> Iterator[tuple[int, bytes]]:
@@ -198,9 +207,7 @@ class LogReader:
 
     def _skip_rest_of_line(self, stream: BinaryIO, number: int) -> None:
         """Discard the rest of an overlong line without holding it; count it."""
-        self.stats.truncated += 1
-        if len(self.stats.truncated_at) < 20:
-            self.stats.truncated_at.append(number)
+        self.stats.mark_truncated(number)
         while True:
             try:
                 rest = stream.readline(_SKIP_CHUNK)
@@ -212,7 +219,7 @@ class LogReader:
 
     # -- cleaning ---------------------------------------------------------------------------------
     def _clean_lines(self) -> Iterator[Line]:
-        partial: Line | None = None
+        partials: dict[str, _Record] = {}  # CRI partial records (`stdout P`) per stream, waiting for their rest
         for number, raw in self._physical_lines():
             text = raw.decode("utf-8", "replace").rstrip("\n")
             if "\x00" in text:
@@ -222,19 +229,24 @@ class LogReader:
             cleaned = self._clean(number, text)
             if cleaned is None:
                 continue
-            line, is_partial = cleaned
-            if partial is not None:
-                line = Line(partial.number, partial.text + line.text, partial.stream)
-                partial = None
-            if is_partial:  # a CRI partial record (`stderr P`): joined with the next one
-                partial = line
-                continue
+            line, cri = cleaned
+            if cri is not None:  # the rest of a partial line is the next record of the same stream
+                cri_stream, is_partial = cri
+                record = partials.pop(cri_stream, None)
+                if record is not None:  # joined in linear time, up to the line limit
+                    record.add(line.text, self.max_line_bytes, self.stats)
+                elif is_partial:
+                    record = _Record.start(line)
+                if is_partial:
+                    partials[cri_stream] = record
+                    continue
+                if record is not None:
+                    line = record.line()
             yield line
-        if partial is not None:
-            yield partial
+        yield from sorted((record.line() for record in partials.values()), key=lambda line: line.number)
 
-    def _clean(self, number: int, text: str) -> tuple[Line, bool] | None:
-        """The clean Line of one physical line (None: not part of the log) and whether it is partial."""
+    def _clean(self, number: int, text: str) -> tuple[Line, tuple[str, bool] | None] | None:
+        """The clean Line of one physical line (None: not part of the log) and its CRI stream and partial flag."""
         if "\r" in text:
             text = _strip_carriage_returns(text)
         if "\x1b" in text:
@@ -246,10 +258,10 @@ class LogReader:
             compose = _COMPOSE.match(text)
             if compose:
                 stream, text = compose.group(1), text[compose.end():]
-        partial = False
+        cri = None
         first = text[:1]
         if first.isdigit() or first == "[":
-            text, partial = _strip_timestamp(text)
+            text, cri = _strip_timestamp(text)
         elif first.isupper() and len(text) > 16 and text[3] == " ":
             journald = _JOURNALD.match(text)
             if journald:
@@ -262,7 +274,7 @@ class LogReader:
                 text = _QUOTE.sub("", text, count=1)
         if len(text) < 32 and (text[:1] == "[" or text[:1].isdigit()) and self._console_meta(text):
             return None
-        return Line(number, text, stream), partial
+        return Line(number, text, stream), cri
 
     def _console_meta(self, text: str) -> bool:
         """Hosted-console exports put timestamp, worker id and level on lines of their own."""
@@ -302,8 +314,12 @@ def _wrap_width(head: Sequence[Line]) -> int | None:
     return width if count >= 3 and longer <= count // 10 else None
 
 
-def _unwrap(lines: Iterator[Line], stats: ReadStats) -> Iterator[Line]:
-    """Join lines a terminal hard-wrapped at a fixed width back into one record each."""
+def _unwrap(lines: Iterator[Line], stats: ReadStats, limit: int = MAX_LINE_BYTES) -> Iterator[Line]:
+    """Join lines a terminal hard-wrapped at a fixed width back into one record each.
+
+    A record is built from a list of pieces (linear time) and stops growing at `limit`
+    characters: the rest of its continuation lines is consumed and the cut is counted.
+    """
     head: deque[Line] = deque()
     for line in lines:
         head.append(line)
@@ -314,20 +330,53 @@ def _unwrap(lines: Iterator[Line], stats: ReadStats) -> Iterator[Line]:
         yield from head
         yield from lines
         return
-    pending: Line | None = None
-    pending_width = 0
+    record = _Record(None, [], 0, 0, False, False)
     for line in _chain(head, lines):
-        if (pending is not None and pending_width >= width - _WRAP_SLACK and line.text
-                and not _looks_like_record_start(line.text) and not _TABLE_ROW.match(pending.text)):
-            pending = Line(pending.number, pending.text + line.text, pending.stream)
-            pending_width = len(line.text)
+        if (record.first is not None and record.last_width >= width - _WRAP_SLACK and line.text
+                and not _looks_like_record_start(line.text) and not record.table_row):
             stats.joined += 1
+            record.add(line.text, limit, stats)
             continue
-        if pending is not None:
-            yield pending
-        pending, pending_width = line, len(line.text)
-    if pending is not None:
-        yield pending
+        if record.first is not None:
+            yield record.line()
+        record = _Record.start(line)
+        record.table_row = bool(_TABLE_ROW.match(line.text))
+    if record.first is not None:
+        yield record.line()
+
+
+@dataclass(slots=True)
+class _Record:
+    """A record being joined from hard-wrapped pieces."""
+
+    first: Line | None
+    parts: list[str]
+    size: int
+    last_width: int
+    cut: bool
+    table_row: bool
+
+    @classmethod
+    def start(cls, line: Line) -> _Record:
+        return cls(line, [line.text], len(line.text), len(line.text), False, False)
+
+    def add(self, text: str, limit: int, stats: ReadStats) -> None:
+        self.last_width = len(text)
+        room = limit - self.size
+        if room < len(text) and not self.cut and self.first is not None:
+            self.cut = True
+            stats.mark_truncated(self.first.number)
+        if room > 0:
+            self.parts.append(text[:room])
+            self.size += min(room, len(text))
+        if self.parts[0][:1] in ("|", "+") and text.strip():  # a table row: `|…|` or `+…+` once joined
+            self.table_row = text.rstrip()[-1] in "|+"
+
+    def line(self) -> Line:
+        first = self.first
+        assert first is not None
+        text = first.text if len(self.parts) == 1 else "".join(self.parts)
+        return Line(first.number, text, first.stream)
 
 
 def _chain(head: deque[Line], rest: Iterator[Line]) -> Iterator[Line]:

@@ -99,3 +99,21 @@ def test_a_real_terminal_wrap_is_still_joined():
     record = "INFO 05-14 03:21:47 api_server.py:152] args: Namespace(" + pairs + ")"
     wrapped = "\n".join(record[i:i + 100] for i in range(0, len(record), 100))
     assert _clean(wrapped + "\n" + wrapped + "\n") == [record, record]
+
+
+def test_cri_partial_records_join_with_the_next_record_of_their_own_stream():
+    text = ("2025-03-01T10:00:28.118276965Z stdout P INFO 03-01 10:00:28 [core.py:70] Initializing a V1 LLM engi\n"
+            "2025-03-01T10:00:28.118296965Z stderr F /x/hub.py:111: FutureWarning: `TRANSFORMERS_CACHE` is deprecated\n"
+            "2025-03-01T10:00:28.118316965Z stdout P ne (v0.9.1) with config: model='Qwen/Qwen2.5-72B-Instruct-AWQ', \n"
+            "2025-03-01T10:00:28.118326965Z stdout F dtype=torch.float16\n")
+    assert _clean(text) == [
+        "/x/hub.py:111: FutureWarning: `TRANSFORMERS_CACHE` is deprecated",
+        "INFO 03-01 10:00:28 [core.py:70] Initializing a V1 LLM engine (v0.9.1) with config: "
+        "model='Qwen/Qwen2.5-72B-Instruct-AWQ', dtype=torch.float16"]
+
+
+def test_pasted_colour_residue_is_removed_but_a_bracketed_file_name_starting_with_m_is_kept():
+    assert _clean("[1;36m(VllmWorker rank=0 pid=312)[0;0m ERROR 03-01 10:00:38 [multiproc_executor.py:527] x[m\n") == [
+        "(VllmWorker rank=0 pid=312) ERROR 03-01 10:00:38 [multiproc_executor.py:527] x"]
+    assert _clean("INFO 05-02 09:15:06 [monitor.py:33] torch.compile takes 29.53 s in total\n") == [
+        "INFO 05-02 09:15:06 [monitor.py:33] torch.compile takes 29.53 s in total"]
