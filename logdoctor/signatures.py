@@ -34,6 +34,7 @@ _MASKS = (
 )
 _PLACEHOLDER = re.compile(r"<(?:num|path|hex|\*)>")
 _WORD = re.compile(r"[A-Za-z_][\w\-]{4,}")
+_WORD_PAIR = re.compile(r"(?<![\w\-'`])(?=([A-Za-z_][\w\-']* [A-Za-z_][\w\-']*))")
 
 
 class SignatureError(ValueError):
@@ -90,6 +91,27 @@ def _regex_anchor(pattern: str) -> str | None:
     return best if len(best.strip()) >= 4 else None
 
 
+def _template_anchors(pattern: str) -> tuple[str, ...]:
+    """Up to four pairs of adjacent words of a template ("cache blocks", "attention heads").
+
+    A single word such as "request" or "tokens" is in nearly every line of a serving log, which would
+    send millions of lines to the fuzzy matcher; a pair of the template's words rarely is, and a
+    reworded message that still matches at 90 % keeps at least one of its pairs. Templates
+    without two adjacent words fall back to their longest words.
+    """
+    pairs = {match.group(1) for part in _PLACEHOLDER.split(pattern) for match in _WORD_PAIR.finditer(part)}
+    if pairs:
+        return tuple(sorted(pairs, key=_pair_rank)[:4])
+    words = sorted(set(_WORD.findall(_PLACEHOLDER.sub(" ", pattern))), key=lambda word: (-len(word), word))
+    return tuple(words[:4])
+
+
+def _pair_rank(pair: str) -> tuple[int, int, str]:
+    """Pairs of two long words first ("cache blocks" before "which is"): short words are common words."""
+    first, second = pair.split(" ")
+    return -min(len(first), len(second)), -len(pair), pair
+
+
 @dataclass
 class Signature:
     """One piece of log evidence for an entry."""
@@ -130,8 +152,7 @@ class Signature:
             if not segments:
                 raise SignatureError("template has no text besides placeholders")
             signature._segments = segments
-            words = sorted(set(_WORD.findall(_PLACEHOLDER.sub(" ", pattern))), key=len, reverse=True)
-            signature.anchors = tuple(words[:4])
+            signature.anchors = _template_anchors(pattern)
             if not signature.anchors:
                 raise SignatureError("template needs at least one word of 5+ letters to anchor it")
         return signature

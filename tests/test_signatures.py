@@ -1,0 +1,41 @@
+"""Signature anchors: what decides which lines of a long log reach the knowledge base's matcher."""
+
+from __future__ import annotations
+
+from logdoctor import knowledge
+from logdoctor.match import SignatureIndex
+from logdoctor.signatures import Signature
+
+# Serving traffic: millions of these in a week-old `docker logs`; none may reach the fuzzy matcher.
+SERVING = (
+    "INFO 08-27 09:14:14 [logger.py:41] Received request chatcmpl-f87: prompt: '<|im_start|>user\\nWhich "
+    "model is available on this system, and how many tokens does a request use?<|im_end|>', params: "
+    "SamplingParams(n=1, temperature=0.7, max_tokens=2048), prompt_token_ids: None, lora_request: None.",
+    'INFO:     172.17.0.151:44258 - "POST /v1/chat/completions HTTP/1.1" 200 OK',
+    "INFO 08-27 09:14:20 [loggers.py:123] Engine 000: Avg prompt throughput: 912.4 tokens/s, Avg generation "
+    "throughput: 85.2 tokens/s, Running: 3 reqs, Waiting: 0 reqs, GPU KV cache usage: 4.1%, Prefix cache "
+    "hit rate: 0.0%",
+)
+
+
+def test_a_template_is_anchored_by_pairs_of_its_words():
+    signature = Signature.build({"template": "No available memory for the cache blocks. Try increasing "
+                                             "`gpu_memory_utilization` when initializing the engine."})
+    assert signature.anchors[:2] == ("available memory", "cache blocks")
+    assert all(" " in anchor for anchor in signature.anchors)
+
+
+def test_a_template_of_single_words_falls_back_to_its_longest_words():
+    assert Signature.build({"template": "Segmentation <*> fault"}).anchors == ("Segmentation", "fault")
+
+
+def test_serving_traffic_reaches_no_signature_of_the_builtin_knowledge_base():
+    index = SignatureIndex(knowledge.load().entries)
+    assert {line: index.anchors_in(line) for line in SERVING} == dict.fromkeys(SERVING, [])
+
+
+def test_a_reworded_message_still_reaches_its_template():
+    index = SignatureIndex(knowledge.load().entries)
+    reworded = ("ValueError: No available memory for the cache blocks. Try to increase `gpu_memory_utilization` "
+                "when you initialize the engine.")
+    assert "available memory" in index.anchors_in(reworded)
