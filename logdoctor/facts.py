@@ -23,6 +23,9 @@ _LIST_FACTS = frozenset({"gpus"})
 _RULE_STRENGTH = {"engine_config": 3, "xinference_launch": 1, "xinference_model_config": 1}
 _WEAK_VALUES = {("dtype", "auto"), ("quantization", "none"), ("distributed_backend", "uni")}
 _ERROR_FACTS = ("error_type", "error_message")
+# Templates only vLLM / Xinference print: a compose service that shows one is the engine's.
+_ENGINE_RULES = frozenset({"engine_config", "api_server_version", "logo_version", "args_namespace", "non_default_args",
+                           "xinference_launch", "xinference_model_config", "starting_to_load", "weights_loaded"})
 
 # (pattern on the lower-cased model name or architecture, family). First match wins.
 _FAMILIES: tuple[tuple[str, str], ...] = (
@@ -64,8 +67,27 @@ class FactSheetBuilder:
         self._gpus: dict[str, list[int]] = {}
         self._error: Event | None = None
         self._errors_seen: set[tuple[str, str]] = set()
+        self._engine_streams: set[str] = set()
+        self._held: dict[str, list[Event]] = {}
 
-    def add(self, event: Event) -> None:
+    def add(self, event: Event, stream: str | None = None) -> None:
+        """Take one event; `stream` is the compose service (or container) that printed its line.
+
+        In a compose log several services interleave (vLLM beside Open WebUI, a proxy...). Their
+        facts count only once the service has shown a vLLM / Xinference line; until then they are
+        held, and if no service ever shows one, all of them count after all.
+        """
+        if stream is None or stream in self._engine_streams:
+            self._add(event)
+        elif _speaks_for_the_engine(event):
+            self._engine_streams.add(stream)
+            for held in self._held.pop(stream, []):
+                self._add(held)
+            self._add(event)
+        else:
+            self._held.setdefault(stream, []).append(event)
+
+    def _add(self, event: Event) -> None:
         if event.kind in ("exception", "error_line"):
             self._add_error(event)
             return
@@ -99,6 +121,11 @@ class FactSheetBuilder:
             self._error = event
 
     def result(self) -> FactSheet:
+        if not self._engine_streams:
+            for events in self._held.values():
+                for event in events:
+                    self._add(event)
+        self._held.clear()
         sheet = FactSheet()
         for name, candidate in self._best.items():
             sheet.facts[name] = candidate.value
@@ -114,8 +141,17 @@ class FactSheetBuilder:
             sheet.facts["error_count"] = len(self._errors_seen)
         sheet.per_process = {k: v for k, v in self._per_process.items() if len(set(map(str, v.values()))) > 1}
         sheet.facts = {name: redact_value(value) for name, value in sheet.facts.items()}
+        sheet.per_process = {name: {process: redact_value(value) for process, value in values.items()}
+                             for name, values in sheet.per_process.items()}
         _derive(sheet)
         return sheet
+
+
+def _speaks_for_the_engine(event: Event) -> bool:
+    """The event's line comes from vLLM or Xinference themselves (a header, tag or template of theirs)."""
+    if event.kind == "hint":
+        return "engine" in event.facts or "xinference_era" in event.facts
+    return event.kind in _ENGINE_RULES
 
 
 def _same(a: object, b: object) -> bool:

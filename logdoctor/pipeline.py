@@ -35,7 +35,7 @@ def analyze(inputs: Sequence[str], stdin: BinaryIO | None = None, extra_anchors:
     builder = FactSheetBuilder()
     for line in reader:
         for event in parser.feed(line):
-            builder.add(event)
+            builder.add(event, line.stream)
         if observer is not None and parser.last_message is not None:
             observer(line.number, parser.last_message)
     return Analysis(builder.result(), reader.stats)

@@ -117,3 +117,21 @@ def test_pasted_colour_residue_is_removed_but_a_bracketed_file_name_starting_wit
         "(VllmWorker rank=0 pid=312) ERROR 03-01 10:00:38 [multiproc_executor.py:527] x"]
     assert _clean("INFO 05-02 09:15:06 [monitor.py:33] torch.compile takes 29.53 s in total\n") == [
         "INFO 05-02 09:15:06 [monitor.py:33] torch.compile takes 29.53 s in total"]
+
+
+def test_in_a_compose_log_only_the_engine_service_states_facts():
+    from logdoctor.pipeline import analyze
+
+    text = "\n".join([
+        "vllm-1        | (APIServer pid=1) INFO 08-27 14:01:52 [api_server.py:1805] vLLM API server version 0.10.1.1",
+        "open-webui-1  | INFO:     Waiting for application startup.",
+        "open-webui-1  | 2025-08-27 14:02:33.412 | INFO     | uvicorn.lifespan.on:startup:62 - Application startup "
+        "complete.",
+        "vllm-1        | (EngineCore_0 pid=116) INFO 08-27 14:04:22 [gpu_worker.py:276] Available KV cache memory: "
+        "3.58 GiB",
+    ]) + "\n"
+    facts = analyze(["-"], stdin=io.BytesIO(text.encode())).sheet.facts
+    assert facts["vllm_version"] == "0.10.1.1" and facts["kv_cache_gib"] == 3.58
+    assert "server_ready" not in facts
+    alone = "open-webui-1  | INFO:     Application startup complete.\n"
+    assert analyze(["-"], stdin=io.BytesIO(alone.encode())).sheet.facts.get("server_ready") is True
