@@ -181,6 +181,19 @@ def model_family(*names: object) -> str | None:
     return None
 
 
+def engine_of_version(version: object) -> str | None:
+    """The engine a vLLM release can only have run: V0 before 0.6.4 (no V1 yet), V1 from 0.11.0 (V0 removed)."""
+    numbers = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", str(version or ""))
+    if not numbers:
+        return None
+    release = tuple(int(n or 0) for n in numbers.groups())
+    if release >= (0, 11, 0):
+        return "v1"
+    if release < (0, 6, 4):
+        return "v0"
+    return None
+
+
 def _derive(sheet: FactSheet) -> None:
     """Add what the stated facts imply; never overwrite a stated fact."""
     facts = sheet.facts
@@ -194,6 +207,7 @@ def _derive(sheet: FactSheet) -> None:
         _set_derived(sheet, "pre_ampere", float(capability) < 8.0, "compute_capability")
     if facts.get("attention_backend") == "FLASH_ATTN" and facts.get("platform", "cuda") == "cuda":
         _set_derived(sheet, "pre_ampere", False, "attention_backend")  # FlashAttention-2/3 run on 8.0+ only
+    _set_derived(sheet, "engine", engine_of_version(facts.get("vllm_version")), "vllm_version")
     family_source = [facts.get("architecture"), facts.get("model"), facts.get("served_model_name")]
     _set_derived(sheet, "model_family", model_family(*family_source), "architecture", "model")
     for name in (facts.get("model"), facts.get("served_model_name")):

@@ -135,3 +135,12 @@ def test_in_a_compose_log_only_the_engine_service_states_facts():
     assert "server_ready" not in facts
     alone = "open-webui-1  | INFO:     Application startup complete.\n"
     assert analyze(["-"], stdin=io.BytesIO(alone.encode())).sheet.facts.get("server_ready") is True
+
+
+def test_the_release_alone_dates_the_engine_when_only_one_existed():
+    from logdoctor.facts import engine_of_version
+
+    assert engine_of_version("0.11.0") == "v1" and engine_of_version("v0.33.0") == "v1"
+    assert engine_of_version("0.4.2") == "v0" and engine_of_version("0.6.3.post1") == "v0"
+    assert engine_of_version("0.8.5") is None and engine_of_version("0.10.2") is None  # both engines existed
+    assert engine_of_version(None) is None and engine_of_version("dev") is None
