@@ -1,0 +1,304 @@
+"""How fast logdoctor reads a long serving log, against grep looking for the same literals.
+
+    python benchmarks/bench.py [--size 400M] [--style v1] [--runs 7] [--workdir DIR] [--markdown]
+
+In one run: generate (or reuse) a long log with benchmarks/loggen.py; time `LC_ALL=C grep -c -E`
+with every literal logdoctor's line prefilter looks for (parse.prefilter_literals: the grammar's
+template anchors, the engine hints, the error markers, the knowledge base's anchors) and then
+`logdoctor diagnose LOG --format json`, with the fast engine and with the fallback forced;
+check that each diagnosis equals that of the log's start-up section plus its late error alone;
+time the start-up latency (median of --runs) and a diagnosis with a generated 10,000-entry
+knowledge base (benchmarks/kbgen.py). Grep is the yardstick because it is the floor a user
+would compare with: it reads every byte once and does nothing else.
+
+Every command runs as a child process, timed with its peak RSS from os.wait4, so the figures are
+what a user sees, interpreter start included. Generated files are kept in --workdir (by default
+a folder in the temp dir) under names that encode their parameters, and reused; --clean deletes
+the long log afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import loggen
+
+from logdoctor import knowledge, parse
+from logdoctor.match import SignatureIndex
+
+try:
+    import kbgen
+except ImportError:  # written separately; the KB figure is skipped without it
+    kbgen = None
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_SAMPLE = ROOT / "samples" / "seed-xinference-t4-gptq-tp4.log"
+# The console script a user runs, from this interpreter's environment.
+_SCRIPT = Path(sys.executable).with_name("logdoctor")
+LOGDOCTOR = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "logdoctor"]
+# The facts a diagnosis rests on: serving noise must not change any of them.
+KEY_FACTS = ("vllm_version", "engine", "model", "dtype", "quantization", "tensor_parallel_size", "max_model_len",
+             "gpu_memory_utilization", "kv_cache_gib", "gpu_blocks", "server_ready", "error_type", "error_message")
+MB = 1 << 20
+# Forces the pure-Python/RE2 scan that users get where hyperscan does not install (logdoctor/scan.py).
+FALLBACK = {"LOGDOCTOR_ENGINE": "re2"}
+
+
+# A child forked from this (large) Python process inherits its peak RSS across exec, so the
+# child's own peak comes from GNU time, which forks it from a small process. Without GNU time,
+# os.wait4's figure is an upper bound that includes this process's size.
+TIME = shutil.which("time", path="/usr/bin:/bin")
+
+
+@dataclass
+class Run:
+    """One child process: wall seconds, peak RSS in bytes, exit status (None: killed at the timeout)."""
+
+    wall: float
+    rss: int
+    status: int | None
+    stdout: str
+
+
+def run(command: list[str], env: dict[str, str] | None = None, timeout: float | None = None) -> Run:
+    """Run `command`, its output to a file (no pipe to drain while timing), and measure it."""
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as peak:
+        wrapped = [TIME, "-f", "%M", "-o", peak.name, *command] if TIME else command
+        start = time.perf_counter()
+        child = subprocess.Popen(wrapped, stdout=out, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        peak_at_kill: list[int] = []
+        timer = threading.Timer(timeout, _kill, (child.pid, peak_at_kill)) if timeout else None
+        if timer:
+            timer.start()
+        _pid, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        if timer:
+            timer.cancel()
+        child.returncode = code = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        killed = code < 0 or (TIME is not None and code > 128)  # GNU time reports a signal as 128 + n
+        rss_kb = peak_at_kill[0] if peak_at_kill else int(peak.read().split()[-1]) if TIME else usage.ru_maxrss
+        out.seek(0)
+        return Run(wall, rss_kb * 1024, None if killed else code, out.read().decode())
+
+
+def _kill(pid: int, peak_kb: list[int]) -> None:
+    """At the timeout: note the largest peak RSS (VmHWM) in the child's process tree, then kill it."""
+    pids, peaks = [pid], [0]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        peaks += [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")]
+        pids += map(int, children)
+    peak_kb.append(max(peaks))
+    os.killpg(pid, signal.SIGKILL)
+
+
+def environment(workdir: Path, engine: dict[str, str] | None = None, cache: Path | None = None) -> dict[str, str]:
+    """The children's environment: a private cache folder, and the engine switch when asked."""
+    env = {k: v for k, v in os.environ.items() if k not in FALLBACK}
+    env["LOGDOCTOR_CACHE_DIR"] = str(cache or workdir / "cache")
+    return {**env, **(engine or {})}
+
+
+def long_log(workdir: Path, size: int, style: str, seed: int) -> Path:
+    """The long log for these parameters (and this loggen.py), generated once then reused."""
+    version = hashlib.sha256(Path(loggen.__file__).read_bytes()).hexdigest()[:8]
+    path = workdir / f"serving-{style}-{size}-seed{seed}-{version}.log"
+    if not path.exists():
+        print(f"generating {path} ...", file=sys.stderr)
+        partial = path.with_suffix(".part")
+        loggen.write_log(partial, size, style, seed)
+        partial.rename(path)  # only a complete file has the final name
+    return path
+
+
+def ere(literals: list[str]) -> str:
+    """A POSIX extended regex matching any of `literals` (only ERE's special characters escaped)."""
+    return "|".join(re.sub(r"([.\[\]()*+?{}|^$\\])", r"\\\1", literal) for literal in literals)
+
+
+def warm(path: Path) -> None:
+    """Read the file once so grep and logdoctor both find it in the page cache."""
+    with path.open("rb") as handle:
+        while handle.read(8 * MB):
+            pass
+
+
+def summary(document: dict) -> dict:
+    """What must not change between a long log and its start-up plus error: ranking and key facts."""
+    facts = document.get("facts", {})
+    return {"ranking": [(d["id"], d["confidence"]) for d in document.get("diagnoses", [])[:5]],
+            "facts": {name: facts.get(name) for name in KEY_FACTS}}
+
+
+def compare(got: Run, expected: dict) -> str:
+    """'same', or what differs from the reference diagnosis."""
+    if got.status not in (0, 1):
+        return "no report" if got.status is None else f"exit status {got.status}"
+    try:
+        mine = summary(json.loads(got.stdout))
+    except json.JSONDecodeError:
+        return "output is not JSON"
+    if mine["ranking"] != expected["ranking"]:
+        return f"ranking {mine['ranking'][:3]} instead of {expected['ranking'][:3]}"
+    diff = [name for name in KEY_FACTS if mine["facts"][name] != expected["facts"][name]]
+    return "same" if not diff else "facts differ: " + ", ".join(diff)
+
+
+def median_wall(command: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
+    """(first run, median of the next `runs`): the first one fills the cache."""
+    first = run(command, env).wall
+    return first, statistics.median(run(command, env).wall for _ in range(runs))
+
+
+def machine() -> str:
+    """What the figures depend on: CPU, load (others' work skews a 2-CPU machine), versions."""
+    cpuinfo = Path("/proc/cpuinfo")
+    models = [line.split(":", 1)[1].strip() for line in (cpuinfo.read_text().splitlines() if cpuinfo.exists() else [])
+              if line.startswith("model name")]
+    try:
+        import hyperscan
+        fast = f"hyperscan {getattr(hyperscan, '__version__', 'installed')}"
+    except ImportError:
+        fast = "hyperscan not installed"
+    grep = subprocess.run(["grep", "--version"], capture_output=True, text=True).stdout.split("\n", 1)[0]
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (f"{models[0] if models else platform.machine()}, {os.cpu_count()} CPUs (load {load}), "
+            f"Python {platform.python_version()}, {fast}, {grep}")
+
+
+def engine_switch_exists() -> bool:
+    """Whether the source knows LOGDOCTOR_ENGINE yet (if not, both engine rows measure one path)."""
+    return any("LOGDOCTOR_ENGINE" in p.read_text(encoding="utf-8") for p in (ROOT / "logdoctor").rglob("*.py"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="400M", help="size of the long log, e.g. 400M or 2G (default 400M)")
+    parser.add_argument("--style", choices=loggen.STYLES, default="v1", help="vLLM V0 or V1 log (default v1)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--runs", type=int, default=7, help="runs per latency median (default 7)")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "logdoctor-bench")
+    parser.add_argument("--kb-count", type=int, default=10000, help="entries of the generated KB (default 10000)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds before a logdoctor run is killed")
+    parser.add_argument("--no-fallback", action="store_true", help="skip the run with the fallback engine forced")
+    parser.add_argument("--clean", action="store_true", help="delete the long log afterwards")
+    parser.add_argument("--markdown", action="store_true", help="print the table for the README")
+    args = parser.parse_args()
+    workdir: Path = args.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    size = loggen.parse_size(args.size)
+    rows: list[tuple[str, str, str, bool | None]] = []  # figure, measured, target, passed (None: no target)
+
+    log = long_log(workdir, size, args.style, args.seed)
+    reference = workdir / f"reference-{args.style}-seed{args.seed}.log"
+    loggen.write_log(reference, 0, args.style, args.seed)
+    expected_run = run([*LOGDOCTOR, "diagnose", str(reference), "--format", "json"], environment(workdir))
+    if expected_run.status not in (0, 1):
+        sys.exit(f"logdoctor failed on the reference log {reference} (status {expected_run.status})")
+    expected = summary(json.loads(expected_run.stdout))
+
+    literals = parse.prefilter_literals(SignatureIndex(knowledge.load().entries).anchors)
+    warm(log)
+    greps = [run(["grep", "-c", "-E", ere(literals), str(log)], {**os.environ, "LC_ALL": "C"}) for _ in range(3)]
+    grep = sorted(greps, key=lambda r: r.wall)[1]  # the median of 3: a short run is noisy
+    if grep.status not in (0, 1):
+        sys.exit(f"grep failed (status {grep.status})")
+    label = f"{log.stat().st_size / MB:.0f} MB {args.style} log"
+    rows.append((f"{label}: grep -c -E, {len(literals)} literals ({grep.stdout.strip()} lines), median of 3",
+                 f"{grep.wall:.2f} s, {grep.rss / MB:.0f} MB", "", None))
+
+    fallback = " ".join(f"{k}={v}" for k, v in FALLBACK.items())
+    engines = [("default engine", None)] + ([] if args.no_fallback else [(fallback, FALLBACK)])
+    for name, engine in engines:
+        doctor = run([*LOGDOCTOR, "diagnose", str(log), "--format", "json"], environment(workdir, engine),
+                     args.timeout)
+        if doctor.status is None:
+            rows.append((f"{label}: logdoctor, {name}", f"killed after {doctor.wall:.0f} s = "
+                         f"{doctor.wall / grep.wall:.0f} × grep", "ratio ≤ 1.0", False))
+            rows.append((f"  peak RSS until killed, {name}", f"{doctor.rss / MB:.0f} MB", "< 100 MB",
+                         doctor.rss < 100 * MB))
+            continue
+        ratio = doctor.wall / grep.wall
+        rows.append((f"{label}: logdoctor, {name}", f"{doctor.wall:.2f} s = {ratio:.1f} × grep", "ratio ≤ 1.0",
+                     ratio <= 1.0))
+        rows.append((f"  peak RSS, {name}", f"{doctor.rss / MB:.0f} MB", "< 100 MB", doctor.rss < 100 * MB))
+        verdict = compare(doctor, expected)
+        rows.append((f"  diagnosis = start-up + error alone, {name}", verdict, "same", verdict == "same"))
+
+    startup = workdir / f"startup-{args.style}-300.log"
+    loggen.write_startup(startup, args.style, 300, args.seed)
+    for name, path in ((f"{SEED_SAMPLE.name} ({len(SEED_SAMPLE.read_text().splitlines())} lines)", SEED_SAMPLE),
+                       (f"generated {args.style} start-up log (300 lines)", startup)):
+        first, median = median_wall([*LOGDOCTOR, str(path)], environment(workdir), args.runs)
+        rows.append((f"start-up latency, {name}, median of {args.runs}", f"{median * 1000:.0f} ms "
+                     f"(first run {first * 1000:.0f} ms)", "≤ 120 ms", median <= 0.120))
+
+    if kbgen is None:
+        rows.append((f"{args.kb_count}-entry KB", "benchmarks/kbgen.py missing", "< 1 s", None))
+    else:
+        kb_dir = workdir / f"kb-{args.kb_count}-seed{args.seed}"
+        if not kb_dir.exists():
+            partial = kb_dir.with_name(kb_dir.name + ".part")
+            kbgen.generate(partial, args.kb_count, args.seed)
+            partial.rename(kb_dir)
+        command = [*LOGDOCTOR, "diagnose", str(SEED_SAMPLE), "--kb", str(kb_dir)]
+        cold_cache = Path(tempfile.mkdtemp(dir=workdir, prefix="cache-cold-"))
+        cold = run(command, environment(workdir, cache=cold_cache))
+        warm_runs = [run(command, environment(workdir, cache=cold_cache)) for _ in range(args.runs)]
+        shutil.rmtree(cold_cache)
+        works = all(r.status in (0, 1) for r in [cold, *warm_runs])
+        warm_median = statistics.median(r.wall for r in warm_runs)
+        rows.append((f"{args.kb_count}-entry KB, seed sample, first run (empty cache)",
+                     f"{cold.wall:.2f} s, {cold.rss / MB:.0f} MB", "< 1 s", cold.wall < 1 and works))
+        rows.append((f"{args.kb_count}-entry KB, seed sample, median of {args.runs}", f"{warm_median:.2f} s",
+                     "< 1 s", warm_median < 1 and works))
+
+    if args.clean:
+        log.unlink()
+    notes = [machine()]
+    if not engine_switch_exists():
+        notes.append("LOGDOCTOR_ENGINE is not implemented yet: both engine rows measure the same path")
+    command = f"python benchmarks/bench.py --size {args.size} --style {args.style} --runs {args.runs}"
+    print_table(rows, notes, command, args.markdown)
+
+
+def print_table(rows: list[tuple[str, str, str, bool | None]], notes: list[str], command: str,
+                markdown: bool) -> None:
+    verdict = {True: "PASS", False: "FAIL", None: ""}
+    if markdown:
+        print("| figure | measured | target | |\n| --- | --- | --- | --- |")
+        for figure, measured, target, passed in rows:
+            print(f"| {figure.strip()} | {measured} | {target} | {verdict[passed]} |")
+        print(f"\n`{command}` on {'; '.join(notes)}.")
+        return
+    width = max(len(row[0]) for row in rows)
+    measured_width = max(len(row[1]) for row in rows)
+    for figure, measured, target, passed in rows:
+        print(f"{figure:<{width}}  {measured:<{measured_width}}  {target:<11}  {verdict[passed]}")
+    for note in notes:
+        print(f"note: {note}")
+    print(f"command: {command}")
+
+
+if __name__ == "__main__":
+    main()
