@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -89,10 +90,38 @@ def entry_files(root: Path) -> list[Path]:
     return files[:MAX_ENTRY_FILES]
 
 
+@cache
+def fixture_folders(root: Path) -> tuple[Path, ...]:
+    """Where the fixtures of the knowledge base in `root` may live: in it, or in a samples/ folder
+    beside it, or in logdoctor's own samples."""
+    return tuple(dict.fromkeys(folder.resolve() for folder in (root, root.parent / "samples", data_dir("samples"))))
+
+
 def resolve_fixture(entry_file: Path, root: Path, name: str) -> Path:
-    """A fixture path: beside the entry first, else from the knowledge base's parent folder."""
-    beside = entry_file.parent / name
-    return beside if beside.exists() else root.parent / name
+    """A fixture path: beside the entry first, else from the knowledge base's parent folder.
+
+    Fixtures are read by `kb check`, so an entry must not be able to name any file it likes: the
+    path must be relative, and where it leads (symbolic links followed) must lie inside one of
+    `fixture_folders(root)`. Raises EntryError otherwise.
+    """
+    if not name.strip() or "\0" in name or Path(name).is_absolute() or Path(name).drive:
+        raise EntryError(f"fixture path {name!r} must be relative (to the entry or the knowledge base's folder)")
+    beside, from_parent = entry_file.parent / name, root.parent / name
+    path = from_parent if not beside.exists() and from_parent.exists() else beside
+    resolved = path.resolve()
+    if not any(resolved.is_relative_to(folder) for folder in fixture_folders(root)):
+        raise EntryError(f"fixture path {name!r} leads outside the knowledge base and samples folders")
+    return path
+
+
+def _container(document: dict, key: str, kind: type) -> dict | list:
+    """The list or mapping under `key` (empty when absent); EntryError when it is something else."""
+    value = document.get(key)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise EntryError(f"{key} must be a {'list' if kind is list else 'mapping'}", (key,))
+    return value
 
 
 def _strings(document: dict, key: str) -> tuple[str, ...]:
@@ -104,13 +133,23 @@ def _strings(document: dict, key: str) -> tuple[str, ...]:
 
 def _fixtures(document: dict, kind: str, entry_file: Path, root: Path) -> tuple[Fixture, ...]:
     fixtures = []
-    for index, item in enumerate((document.get("fixtures") or {}).get(kind) or []):
-        if isinstance(item, str):
-            fixtures.append(Fixture(resolve_fixture(entry_file, root, item)))
-        elif isinstance(item, dict) and isinstance(item.get("log"), str):
-            fixtures.append(Fixture(resolve_fixture(entry_file, root, item["log"]), item.get("symptom")))
-        else:
-            raise EntryError("a fixture is a path or {log: path, symptom: text}", ("fixtures", kind, index))
+    listed = _container(document, "fixtures", dict).get(kind) or []
+    if not isinstance(listed, list):
+        raise EntryError(f"fixtures.{kind} must be a list", ("fixtures", kind))
+    for index, item in enumerate(listed):
+        try:
+            if isinstance(item, str):
+                fixtures.append(Fixture(resolve_fixture(entry_file, root, item)))
+            elif (isinstance(item, dict) and isinstance(item.get("log"), str)
+                  and isinstance(item.get("symptom"), (str, type(None)))):
+                fixtures.append(Fixture(resolve_fixture(entry_file, root, item["log"]), item.get("symptom")))
+            else:
+                raise EntryError("a fixture is a path or {log: path, symptom: text}")
+        except EntryError as error:
+            raise EntryError(str(error), ("fixtures", kind, index)) from None
+        except (OSError, RuntimeError, ValueError) as error:  # a symlink loop, a name too long…
+            raise EntryError(f"fixture path {str(item)[:80]!r} cannot be resolved: {error}",
+                             ("fixtures", kind, index)) from None
     return tuple(fixtures)
 
 
@@ -122,11 +161,15 @@ def entry_from_document(document: object, entry_file: Path, root: Path) -> Entry
         if not isinstance(document.get(key), str) or not document[key].strip():
             raise EntryError(f"{key} is required and must be a non-empty string", (key,))
     signatures = []
-    for index, spec in enumerate(document.get("signatures") or []):
+    for index, spec in enumerate(_container(document, "signatures", list)):
         try:
-            signatures.append(Signature.build(spec if isinstance(spec, dict) else {}))
+            signature = Signature.build(spec if isinstance(spec, dict) else {})
         except (SignatureError, TypeError, ValueError) as error:
             raise EntryError(str(error), ("signatures", index)) from None
+        if not (0.0 <= signature.weight <= 1.0 and 0.0 <= signature.min_similarity <= 100.0):
+            raise EntryError("a signature's weight is between 0 and 1, its min_similarity between 0 and 100",
+                             ("signatures", index))
+        signatures.append(signature)
     when = None
     if document.get("when") is not None:
         try:
@@ -134,16 +177,18 @@ def entry_from_document(document: object, entry_file: Path, root: Path) -> Entry
         except ConditionError as error:
             raise EntryError(str(error), ("when",)) from None
     versions = {}
-    for product, spec in (document.get("versions") or {}).items():
+    for product, spec in _container(document, "versions", dict).items():
         try:
             versions[str(product)] = SpecifierSet(str(spec))
         except InvalidSpecifier:
             raise EntryError(f"versions.{product}: {spec!r} is not a version specifier like '>=0.5, <0.8'",
                              ("versions", product)) from None
     remedies = []
-    for index, remedy in enumerate(document.get("remedies") or []):
+    for index, remedy in enumerate(_container(document, "remedies", list)):
         if not isinstance(remedy, dict) or not isinstance(remedy.get("text"), str):
             raise EntryError("a remedy needs a text", ("remedies", index))
+        if not all(isinstance(remedy.get(key), (str, type(None))) for key in ("vllm", "xinference")):
+            raise EntryError("a remedy's vllm and xinference spellings are strings", ("remedies", index))
         remedies.append(Remedy(remedy["text"], remedy.get("vllm"), remedy.get("xinference")))
     return Entry(
         id=document["id"], title=document["title"], category=document["category"],
