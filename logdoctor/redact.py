@@ -2,8 +2,8 @@
 
 Covered: Hugging Face tokens (`hf_…`), OpenAI-style keys (`sk-…`), `api_key=` / `--api-key` /
 `"api_key": "…"` values, `Authorization: Bearer …`, passwords in URLs (`scheme://user:pass@host`),
-AWS access key ids and secret keys. The fact sheet is redacted always (it never stores a secret);
-Markdown reports always; text and JSON reports with `--redact`.
+AWS access key ids and secret keys, GitHub tokens (`ghp_…`). The fact sheet is redacted always
+(it never stores a secret); Markdown reports always; text and JSON reports with `--redact`.
 """
 
 from __future__ import annotations
@@ -12,20 +12,26 @@ import re
 
 MASK = "[REDACTED]"
 
+# Every pattern is anchored on a literal (`hf_`, `sk-`, a key name, `://`) and scans forward only:
+# linear in the text, whatever it holds (they run on reports built from hostile logs).
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bhf_[A-Za-z0-9]{20,}\b"), MASK),
-    (re.compile(r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{16,}\b"), MASK),
-    (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), MASK),
-    (re.compile(r"(?i)(authorization\s*[:=]\s*[\"']?(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=\-]{6,}"), r"\1" + MASK),
+    (re.compile(r"(?<![A-Za-z0-9])hf_[A-Za-z0-9]{20,}"), MASK),
+    (re.compile(r"(?<![A-Za-z0-9])sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{16,}"), MASK),
+    (re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})"), MASK),
+    (re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"), MASK),
+    (re.compile(r"(?i)(authorization\s*[\"']?\s*[:=]\s*[\"']?(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=\-]{6,}"),
+     r"\1" + MASK),
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/\-]{16,}=*"), r"\1" + MASK),
     (re.compile(r"(?i)((?:aws_secret_access_key|secret_access_key)[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9/+=]{20,}"),
      r"\1" + MASK),
-    (re.compile(r"(?i)((?:--|\b)(?:api[_-]?key|hf[_-]?token|access[_-]?token|auth[_-]?token|password|passwd|secret)"
-                r"[\"']?(?:\s*[:=]\s*|\s+)[\"']?)(?!\*\*\*|\[REDACTED\])[^\s\"',)}]{3,}"), r"\1" + MASK),
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@]+:)[^\s/@]+(@)"), r"\1" + MASK + r"\2"),
+    # `api_key=…`, `--api-key …`, `OPENAI_API_KEY=…`, `HF_TOKEN=…`, `"password": "…"`, `api_key=['…']`
+    (re.compile(r"(?i)((?<![A-Za-z0-9])(?:api[_-]?key|hf[_-]?token|hub[_-]?token|access[_-]?token|auth[_-]?token"
+                r"|api[_-]?token|password|passwd|secret(?:[_-]?key)?)"
+                r"[\"']?(?:\s*[:=]\s*|\s+)\[?[\"']?)(?!\*\*\*|\[REDACTED\])[^\s\"',)}\]]{3,}"), r"\1" + MASK),
+    (re.compile(r"(://[^\s:/@]*:)(?!\[REDACTED\])[^\s/@]+(@)"), r"\1" + MASK + r"\2"),  # scheme://user:pass@
 )
-_HINTS = ("hf_", "sk-", "AKIA", "ASIA", "earer", "uthorization", "key", "KEY", "token", "TOKEN", "ass", "ecret",
-          "://")
+_HINTS = ("hf_", "sk-", "gh", "AKIA", "ASIA", "earer", "uthorization", "key", "KEY", "Key", "token", "TOKEN",
+          "Token", "ass", "ASS", "ecret", "ECRET", "://")
 
 
 def redact(text: str) -> str:
