@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from logdoctor import envelope, messages
+from logdoctor.scan import LiteralScanner
 from logdoctor.source import Line
 
 # Which vLLM engine and executor a process tag or a source file implies (log-catalog.md §1.4, §2).
@@ -112,14 +113,15 @@ class LineParser:
         for anchor in messages.anchors():
             self._by_literal.setdefault(anchor.literal, []).append(anchor)
         self._message_anchors = _literal_pattern(self._by_literal)
-        self.prefilter = _literal_pattern(prefilter_literals(extra_anchors))
+        self.literals = prefilter_literals(extra_anchors)  # the reader may skip lines holding none of these
+        self.prefilter = LiteralScanner(self.literals)
         self._context = _Context()
         self.last_message: str | None = None  # message of the last line that passed the prefilter
 
     def feed(self, line: Line) -> list[Event]:
         """Events of one line (most lines: none, after one regex search)."""
         text = line.text
-        if not self.prefilter.search(text):
+        if not self.prefilter.contains(text):
             self.last_message = None
             self._remember(text)
             return []

@@ -28,10 +28,12 @@ class Analysis:
 
 
 def analyze(inputs: Sequence[str], stdin: BinaryIO | None = None, extra_anchors: Iterable[str] = (),
-            observer: Observer | None = None) -> Analysis:
-    """Read every input once and return its fact sheet; raises source.InputError on unreadable input."""
-    reader = LogReader(inputs, stdin=stdin)
+            observer: Observer | None = None, on_progress: Callable[[int], None] | None = None) -> Analysis:
+    """Read every input once and return its fact sheet; raises source.InputError on unreadable input.
+
+    `on_progress` is called now and then with the number of bytes read (the CLI's progress line)."""
     parser = LineParser(extra_anchors)
+    reader = LogReader(inputs, stdin=stdin, literals=parser.literals, on_progress=on_progress)
     builder = FactSheetBuilder()
     for line in reader:
         for event in parser.feed(line):

@@ -20,16 +20,21 @@ import re
 import sys
 import zlib
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+from logdoctor.scan import LiteralScanner
 
 MAX_LINE_BYTES = 64 * 1024
 _WRAP_SCAN_LINES = 256  # lines held at the start to detect a terminal hard-wrap width
 _WRAP_MIN_WIDTH = 60
 _WRAP_SLACK = 20  # a wrapped record's first line may have lost escape codes that counted for the width
 _SKIP_CHUNK = 1 << 20
+_SPARSE_AFTER = 1 << 20  # bytes of an input read line by line before its body may be scanned in blocks
+_BLOCK_BYTES = 4 << 20
+_FENCE_MARKS = ("```", "~~~")  # fence lines are dropped and counted, so block scanning must see them
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?")
 # `[0m`, `[1;36m`; a bare `[m` only when no name follows (`[multiproc_executor.py:527]` is a file reference)
@@ -164,11 +169,20 @@ class LogReader:
     """Iterate clean Lines over one or more inputs in order ('-' = stdin; no inputs = stdin)."""
 
     def __init__(self, inputs: Sequence[str], stdin: BinaryIO | None = None,
-                 max_line_bytes: int = MAX_LINE_BYTES) -> None:
+                 max_line_bytes: int = MAX_LINE_BYTES, literals: Iterable[str] = (),
+                 on_progress: Callable[[int], None] | None = None) -> None:
+        """`literals`: the anchors of every line that matters; once the head of the log is read and shows
+        no hard wrapping, the rest is read in blocks and only lines holding one (and the line before
+        each) are yielded. `on_progress` is called now and then with the number of bytes read."""
         self.inputs = list(inputs) or ["-"]
         self.stdin = stdin
         self.max_line_bytes = max_line_bytes
         self.stats = ReadStats()
+        self.on_progress = on_progress
+        self._literals = (*literals, *_FENCE_MARKS) if literals else ()
+        self._scanner: LiteralScanner | None = None
+        self._sparse = False  # set once the head is read: the body may be scanned in blocks
+        self._cri_seen = False  # Kubernetes CRI records: a partial one continues on a later line
         self._console_stamps: list[str] = []
         for name in self.inputs:  # every path is checked before anything is read
             if name != "-" and not Path(name).is_file():
@@ -176,7 +190,14 @@ class LogReader:
                 raise InputError(f"cannot read {name}: {reason}")
 
     def __iter__(self) -> Iterator[Line]:
-        return _unwrap(self._clean_lines(), self.stats, self.max_line_bytes)
+        return _unwrap(self._clean_lines(), self.stats, self.max_line_bytes, on_head=self._head_read)
+
+    def _head_read(self, wrapped: bool) -> None:
+        """Block scanning skips lines, so it is only for logs whose lines stand alone: not hard-wrapped
+        (continuations carry no anchor), not a console export (meta lines are counted), not a CRI file
+        (a partial record's rest is the next record of its stream, any number of lines later)."""
+        self._sparse = (bool(self._literals) and not wrapped and not self.stats.dropped_console_meta
+                        and not self._cri_seen)
 
     # -- physical lines ------------------------------------------------------------------------
     def _physical_lines(self) -> Iterator[tuple[int, bytes]]:
@@ -184,26 +205,86 @@ class LogReader:
         for name in self.inputs:
             stream = _open(name, self.stdin)
             first = number + 1
+            read_here = 0
             try:
                 while True:
+                    if self._sparse and read_here >= _SPARSE_AFTER:
+                        number = yield from self._sparse_lines(stream, name, first, number)
+                        break
                     try:
                         raw = stream.readline(self.max_line_bytes)
                     except (EOFError, OSError, zlib.error) as error:
-                        reason = "truncated" if isinstance(error, EOFError) else f"corrupt ({error})"
-                        self.stats.errors.append(f"{name}: gzip stream is {reason} after {number - first + 1} lines")
+                        self._read_error(name, error, number - first + 1)
                         break
                     if not raw:
                         break
                     number += 1
+                    read_here += len(raw)
                     self.stats.bytes_read += len(raw)
                     if not raw.endswith(b"\n") and len(raw) >= self.max_line_bytes:
                         self._skip_rest_of_line(stream, number)
+                    if self.on_progress is not None and not number & 0xFFF:
+                        self.on_progress(self.stats.bytes_read)
                     yield number, raw
             finally:
                 if stream is not self.stdin:
                     stream.close()
             self.stats.inputs.append(("stdin" if name == "-" else name, first, number))
         self.stats.physical_lines = number
+
+    def _read_error(self, name: str, error: Exception, lines: int) -> None:
+        reason = "truncated" if isinstance(error, EOFError) else f"corrupt ({error})"
+        self.stats.errors.append(f"{name}: gzip stream is {reason} after {lines} lines")
+
+    def _sparse_lines(self, stream: BinaryIO, name: str, first: int,
+                      number: int) -> Generator[tuple[int, bytes], None, int]:
+        """The rest of a stream, read in blocks: only the lines holding a literal, each preceded by the
+        line before it (the parser's context), plus blank lines that end a traceback; with their true
+        numbers. Overlong lines are counted as in the line-by-line path. Returns the last line number.
+
+        A block is scanned in place: only the line it shares with the previous block is copied."""
+        if self._scanner is None:
+            self._scanner = LiteralScanner(self._literals)
+        scan, limit, stats = self._scanner.line_starts, self.max_line_bytes, self.stats
+        carry, previous = b"", b""  # an unfinished last line; the last line read, unless it was yielded
+        overlong = False  # the line in `carry` is over the limit: its rest is skipped
+        while True:
+            try:
+                block = stream.read(_BLOCK_BYTES)
+            except (EOFError, OSError, zlib.error) as error:
+                self._read_error(name, error, number - first + 1)
+                break
+            if not block:
+                break
+            stats.bytes_read += len(block)
+            if self.on_progress is not None:
+                self.on_progress(stats.bytes_read)
+            first_newline = block.find(b"\n")
+            if first_newline < 0:
+                if not overlong:
+                    carry += block
+                    overlong = len(carry) > limit
+                continue
+            # The line shared with the previous block, then the whole lines of this one.
+            shared = carry + block[:first_newline + 1] if not overlong else carry
+            carry, overlong = b"", False
+            shared_starts = scan(shared)
+            yield from _sparse_block(shared, 0, len(shared), number, previous, shared_starts, limit, stats)
+            number += 1
+            previous = b"" if shared_starts else shared
+            low, high = first_newline + 1, block.rfind(b"\n") + 1
+            if high > low:
+                starts = [start for start in scan(block) if low <= start < high]
+                yield from _sparse_block(block, low, high, number, previous, starts, limit, stats)
+                number += block.count(b"\n", low, high)
+                last = max(block.rfind(b"\n", low, high - 1) + 1, low)
+                previous = b"" if starts and starts[-1] == last else block[last:high]
+            carry = block[high:]
+            overlong = len(carry) > limit
+        if carry:
+            number += 1
+            yield from _sparse_block(carry + b"\n", 0, len(carry) + 1, number - 1, previous, scan(carry), limit, stats)
+        return number
 
     def _skip_rest_of_line(self, stream: BinaryIO, number: int) -> None:
         """Discard the rest of an overlong line without holding it; count it."""
@@ -262,6 +343,7 @@ class LogReader:
         first = text[:1]
         if first.isdigit() or first == "[":
             text, cri = _strip_timestamp(text)
+            self._cri_seen = self._cri_seen or cri is not None
         elif first.isupper() and len(text) > 16 and text[3] == " ":
             journald = _JOURNALD.match(text)
             if journald:
@@ -314,11 +396,13 @@ def _wrap_width(head: Sequence[Line]) -> int | None:
     return width if count >= 3 and longer <= count // 10 else None
 
 
-def _unwrap(lines: Iterator[Line], stats: ReadStats, limit: int = MAX_LINE_BYTES) -> Iterator[Line]:
+def _unwrap(lines: Iterator[Line], stats: ReadStats, limit: int = MAX_LINE_BYTES,
+            on_head: Callable[[bool], None] | None = None) -> Iterator[Line]:
     """Join lines a terminal hard-wrapped at a fixed width back into one record each.
 
     A record is built from a list of pieces (linear time) and stops growing at `limit`
     characters: the rest of its continuation lines is consumed and the cut is counted.
+    `on_head` learns, once the head is read, whether the log is wrapped.
     """
     head: deque[Line] = deque()
     for line in lines:
@@ -326,6 +410,8 @@ def _unwrap(lines: Iterator[Line], stats: ReadStats, limit: int = MAX_LINE_BYTES
         if len(head) >= _WRAP_SCAN_LINES:
             break
     width = _wrap_width(list(head))
+    if on_head is not None:
+        on_head(width is not None)
     if width is None:
         yield from head
         yield from lines
@@ -377,6 +463,58 @@ class _Record:
         assert first is not None
         text = first.text if len(self.parts) == 1 else "".join(self.parts)
         return Line(first.number, text, first.stream)
+
+
+def _sparse_block(body: bytes, low: int, high: int, number: int, previous: bytes, starts: list[int], limit: int,
+                  stats: ReadStats) -> Iterator[tuple[int, bytes]]:
+    """The whole lines of body[low:high] (`number` lines came before) that start at `starts`, each with
+    the line before it unless already given, and a blank line between two of them if there is one."""
+    _mark_overlong(body, low, high, number, limit, stats)
+    count, find, rfind = body.count, body.find, body.rfind
+    given_end = low  # offset after the last line yielded
+    counted_to, line_number = low, number + 1  # line_number is the number of the line at counted_to
+    for start in starts:
+        line_number += count(b"\n", counted_to, start)
+        counted_to = start
+        if start > given_end or (start == low and previous):
+            before = rfind(b"\n", low, start - 1) + 1 if start > low else -1
+            if before < low and start > low:
+                before = low
+            blank = _blank_line(body, given_end, before) if before > given_end else -1
+            if blank >= 0:
+                yield number + count(b"\n", low, blank) + 1, b"\n"
+            context = body[before:start] if start > low else previous
+            if context:
+                yield line_number - 1, context[:limit]
+        end = find(b"\n", start, high) + 1 or high
+        yield line_number, body[start:min(end, start + limit)]
+        given_end = end
+
+
+def _blank_line(body: bytes, start: int, end: int) -> int:
+    """Offset of a blank line between start and end (a traceback ends there), or -1."""
+    for mark in (b"\n\n", b"\n\r\n"):
+        found = body.find(mark, max(start - 1, 0), end)
+        if found >= 0:
+            return found + 1
+    return -1
+
+
+def _mark_overlong(body: bytes, low: int, high: int, number: int, limit: int, stats: ReadStats) -> None:
+    """Count the lines of body[low:high] longer than `limit`: probe every half-limit for a newline (one
+    memchr each), and measure a line only where a probe finds none."""
+    step = max(limit // 2, 1)
+    position = low
+    while position + step <= high:
+        if body.find(b"\n", position, position + step) >= 0:
+            position += step
+            continue
+        start = max(body.rfind(b"\n", low, position) + 1, low)
+        end = body.find(b"\n", position, high)
+        end = high if end < 0 else end
+        if end - start > limit:
+            stats.mark_truncated(number + body.count(b"\n", low, start) + 1)
+        position = end + 1
 
 
 def _chain(head: deque[Line], rest: Iterator[Line]) -> Iterator[Line]:

@@ -1,0 +1,136 @@
+"""A private on-disk cache for what only depends on files: the compiled knowledge base, Lark's tables.
+
+Building these costs more than diagnosing a typical log, and their inputs rarely change, so each
+is stored once under a name that hashes everything it was built from (a changed input is simply
+another name; nothing is ever "invalidated" in place).
+
+Where: `$LOGDOCTOR_CACHE_DIR`, else `$XDG_CACHE_HOME/logdoctor`, else `~/.cache/logdoctor`; never
+beside the installed package, which may be read-only or shared. Off: `LOGDOCTOR_NO_CACHE=1` (the
+CLI's `--no-cache` sets it).
+
+Safety: the entries are pickles, and unpickling a file someone else wrote can run their code. So
+the directory is created 0700 and used only while it is owned by the current user and writable by
+no one else; a directory that is not (a shared or planted one) disables the cache rather than being
+trusted. Robustness: a file is written under a temporary name and renamed into place, so a reader
+sees a whole file or none; anything unreadable (truncated, corrupt, from another version) counts as
+a miss and is rebuilt; a directory that cannot be created or written leaves logdoctor uncached,
+never failing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import stat
+import sys
+from pathlib import Path
+
+from logdoctor import __version__
+
+DISABLE_VARIABLE = "LOGDOCTOR_NO_CACHE"
+DIRECTORY_VARIABLE = "LOGDOCTOR_CACHE_DIR"
+KEEP_PER_KIND = 4  # cached files of one kind (e.g. knowledge bases) kept; older ones are removed
+
+
+_switched_off = False
+
+
+def disable() -> None:
+    """Use no cache for the rest of this process (the CLI's `--no-cache`)."""
+    global _switched_off
+    _switched_off = True
+
+
+def disabled() -> bool:
+    """True when the user turned the cache off."""
+    return _switched_off or os.environ.get(DISABLE_VARIABLE, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def location() -> Path:
+    """Where the cache lives (whether or not it exists or is usable)."""
+    explicit = os.environ.get(DIRECTORY_VARIABLE)
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "logdoctor"
+
+
+def _private(mode_and_owner: os.stat_result) -> bool:
+    """Owned by us and writable by no one else (group/other write bits clear)."""
+    owner_ok = not hasattr(os, "geteuid") or mode_and_owner.st_uid == os.geteuid()
+    return owner_ok and not mode_and_owner.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def directory() -> Path | None:
+    """The cache directory, created 0700 if missing; None when disabled, not creatable, or not private."""
+    if disabled():
+        return None
+    path = location()
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = path.stat()
+    except OSError:
+        return None
+    return path if stat.S_ISDIR(info.st_mode) and _private(info) else None
+
+
+def fingerprint(*parts: str | bytes) -> str:
+    """A short hash of `parts` plus everything that changes what a cached object means: the versions
+    of logdoctor and Python (pickles of our classes are only valid for the code that made them)."""
+    digest = hashlib.sha256(f"{__version__}\0{sys.version_info[:3]}\0".encode())
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+def file_path(name: str) -> Path | None:
+    """Where the cache file `name` goes, for a library that writes its own (Lark); None when uncached."""
+    folder = directory()
+    return folder / name if folder is not None else None
+
+
+def load(name: str) -> object | None:
+    """The object stored under `name`, or None on a miss, a disabled cache or an unusable file."""
+    folder = directory()
+    if folder is None:
+        return None
+    try:
+        with open(folder / name, "rb") as handle:
+            if not _private(os.fstat(handle.fileno())):
+                return None
+            return pickle.load(handle)
+    except Exception:  # a missing, truncated, corrupt or incompatible file is a miss, whatever it raises
+        return None
+
+
+def store(name: str, value: object, kind: str | None = None) -> None:
+    """Store `value` under `name` (atomically); keep only the newest few files whose names start with `kind`."""
+    folder = directory()
+    if folder is None:
+        return
+    import tempfile  # only a miss writes: keep it off the import path of a cached run
+
+    temporary = None
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+        with os.fdopen(descriptor, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / name)
+        temporary = None
+        if kind:
+            _prune(folder, kind)
+    except (OSError, pickle.PicklingError, RecursionError):
+        return
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def _prune(folder: Path, kind: str) -> None:
+    """Remove all but the KEEP_PER_KIND most recently written files of one kind."""
+    files = sorted(folder.glob(f"{kind}*"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in files[KEEP_PER_KIND:]:
+        old.unlink(missing_ok=True)
