@@ -275,6 +275,7 @@ class MessageFacts(Transformer):
                  (part.split("=", 1) for part in str(items[0]).split() if "=" in part)}
         facts: dict = {}
         for key, fact in (("total_gpu_memory", "gpu_total_gib"), ("kv_cache_size", "kv_cache_gib"),
+                          ("non_torch_memory", "non_torch_gib"),
                           ("gpu_memory_utilization", "gpu_memory_utilization")):
             if key in pairs:
                 facts[fact] = float(pairs[key])

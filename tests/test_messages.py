@@ -40,6 +40,23 @@ EXAMPLES = [
     ("2025-06-19T11:30:14+08:00 - gpustack.worker.backends.vllm - DEBUG - Run vllm with arguments: serve "
      "/models/gemma-3-27b-it --max-model-len 8192 --tensor-parallel-size 3 --enforce-eager --port 40059",
      {"model": "/models/gemma-3-27b-it", "max_model_len": 8192, "tensor_parallel_size": 3, "enforce_eager": True}),
+    ("INFO 03-05 02:10:11 __init__.py:207] Automatically detected platform cuda.", {"platform": "cuda"}),
+    ("(APIServer pid=1) INFO 08-21 06:02:18 [__init__.py:711] Resolved architecture: Qwen2ForCausalLM",
+     {"architecture": "Qwen2ForCausalLM"}),
+    ("(APIServer pid=1) INFO 08-21 06:02:18 [__init__.py:1750] Using max model len 32768", {"max_model_len": 32768}),
+    ("INFO 05-02 09:14:14 [config.py:2003] Chunked prefill is enabled with max_num_batched_tokens=2048.",
+     {"max_num_batched_tokens": 2048}),
+    ("INFO 03-05 02:10:33 model_runner.py:1110] Starting to load model Qwen/Qwen2.5-7B-Instruct...",
+     {"model": "Qwen/Qwen2.5-7B-Instruct"}),
+    # NVIDIA NIM's launcher prints the selected profile before vLLM starts (not in log-catalog.md; see corpus)
+    ("INFO 08-14 09:41:27.302 ngc_injector.py:146] Profile metadata: tp: 2", {"tensor_parallel_size": 2}),
+    ("2026-08-07T18:25:43.623Z ERROR xinference.core.worker pid:41 role:local address:0.0.0.0:26776 "
+     "node:3d67e2e62a71 Failed to load model qwen3-rep0", {"model_uid": "qwen3-rep0"}),
+    # vLLM 0.2-0.5 config.py (wording from known-issues.md; not in log-catalog.md)
+    ("ValueError: User-specified max_model_len (8192) is greater than the derived max_model_len "
+     "(max_position_embeddings=4096 or model_max_length=None in model's config.json). This may lead to incorrect "
+     "model outputs or CUDA errors. Make sure the value is correct and within the model context size.",
+     {"max_model_len": 8192, "error_type": "ValueError"}),
     ("WARNING 03-05 02:10:20 config.py:2448] Casting torch.bfloat16 to torch.float16.",
      {"model_dtype": "bfloat16", "dtype": "float16"}),
     ("(APIServer pid=1) WARNING 05-06 11:20:07 [model.py:1] Your device 'Tesla T4' (with compute capability 7.5) "
@@ -55,12 +72,40 @@ EXAMPLES = [
      {"pre_ampere": True}),
     ("NVIDIA GeForce RTX 5090 D with CUDA capability sm_120 is not compatible with the current PyTorch installation.",
      {"gpus": ["NVIDIA GeForce RTX 5090 D"], "compute_capability": 12.0}),
+    # PyTorch's too-old-GPU UserWarning, continuation lines: torch <= 2.7 and torch >= 2.8 wording
+    ("    Found GPU0 Tesla P100-PCIE-16GB which is of cuda capability 6.0.",
+     {"gpus": ["Tesla P100-PCIE-16GB"], "compute_capability": 6.0}),
+    ("(EngineCore_DP0 pid=253)     Found GPU1 Tesla V100-SXM2-32GB which is of compute capability (CC) 7.0.",
+     {"gpus": ["Tesla V100-SXM2-32GB"], "compute_capability": 7.0}),
+    # flash-attn's check also rejects Blackwell on old builds, so the GPU is not known to be pre-Ampere
+    ("ERROR 09-05 14:21:07 engine.py:366] RuntimeError: FlashAttention only supports Ampere GPUs or newer.",
+     {"error_type": "RuntimeError", "pre_ampere": None}),
     ("| NVIDIA-SMI 570.86.15              Driver Version: 570.86.15      CUDA Version: 12.8     |",
      {"driver_version": "570.86.15", "cuda_version": "12.8"}),
     ("|   0  NVIDIA A10G                    On  | 00000000:00:1E.0 Off |                    0 |",
      {"gpus": ["NVIDIA A10G"]}),
     ("|   1  Tesla V100-SXM2...  Off  | 00000000:00:1F.0 Off |                    0 |",
      {"gpus": ["Tesla V100-SXM2..."]}),
+    # `python collect_env.py` / `vllm collect-env` output pasted with a log (PyTorch's collect_env wording)
+    ("PyTorch version: 2.3.0+cu121", {"torch_version": "2.3.0+cu121"}),
+    ("CUDA used to build PyTorch: 12.1", {"cuda_version": "12.1"}),
+    ("CUDA runtime version: 12.1.105", {"cuda_version": "12.1.105"}),
+    ("GPU models and configuration: GPU 0: NVIDIA A10G", {"gpus": ["NVIDIA A10G"]}),
+    ("Nvidia driver version: 535.183.01", {"driver_version": "535.183.01"}),
+    # Unsloth's banner and its vLLM helper (fast_inference)
+    ("   \\\\   /|    Tesla T4. Num GPUs = 1. Max memory: 14.741 GB. Platform: Linux.", {"gpus": ["Tesla T4"]}),
+    ("O^O/ \\_/ \\    Torch: 2.5.1+cu124. CUDA: 7.5. CUDA Toolkit: 12.4. Triton: 3.1.0", {"cuda_version": "12.4"}),
+    ("Unsloth: Your GPU has CUDA compute capability 7.5 with VRAM = 14.74 GB.", {"compute_capability": 7.5}),
+    ("WARNING 05-02 09:14:25 [marlin_utils_fp8.py:54] Your GPU does not have native support for FP8 computation but "
+     "FP8 quantization is being used. Weight-only FP8 compression will be used leveraging the Marlin kernel. This may "
+     "degrade performance for compute-heavy workloads.", {}),
+    ("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.50 GiB. GPU 0 has a total capacity of 23.64 GiB "
+     "of which 1.06 GiB is free. Including non-PyTorch memory, this process has 22.57 GiB memory in use. Of the "
+     "allocated memory 21.83 GiB is allocated by PyTorch, and 312.45 MiB is reserved by PyTorch but unallocated.",
+     {"gpu_total_gib": 23.64, "gpu_free_gib": 1.06, "error_type": "torch.OutOfMemoryError"}),
+    ("torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB (GPU 0; 14.75 GiB total capacity; "
+     "13.93 GiB already allocated; 6.81 MiB free; 14.06 GiB reserved in total by PyTorch)",
+     {"gpu_total_gib": 14.75, "gpu_free_gib": 0.0067}),
     ("(VllmWorkerProcess pid=282) INFO 03-12 10:19:16 model_runner.py:1115] Loading model weights took 4.5686 GB",
      {"weights_gib": 4.5686, "engine": "v0", "distributed_backend": "mp"}),
     ("INFO 05-02 09:14:27 [gpu_model_runner.py:1347] Model loading took 14.2487 GiB and 4.712345 seconds",
@@ -75,6 +120,16 @@ EXAMPLES = [
      {"weights_gib": 7.1, "activation_peak_gib": 1.39}),
     ("(VllmWorker TP0 pid=402) INFO 08-21 06:03:57 [gpu_worker.py:276] Available KV cache memory: 39.92 GiB",
      {"kv_cache_gib": 39.92}),
+    ("INFO 11-20 10:06:02 worker.py:232] Memory profiling results: total_gpu_memory=22.06GiB "
+     "initial_memory_usage=14.61GiB peak_torch_memory=15.60GiB memory_usage_post_profile=14.85Gib "
+     "non_torch_memory=0.24GiB kv_cache_size=4.01GiB gpu_memory_utilization=0.90",
+     {"gpu_total_gib": 22.06, "non_torch_gib": 0.24, "kv_cache_gib": 4.01, "gpu_memory_utilization": 0.9}),
+    ("(EngineCore_0 pid=268) ERROR 08-21 06:02:40 [core.py:700] ValueError: Free memory on device (13.90/23.55 GiB) "
+     "on startup is less than desired GPU memory utilization (0.9, 21.20 GiB). Decrease GPU memory utilization or "
+     "reduce GPU memory used by other processes.",
+     {"gpu_free_gib": 13.9, "gpu_total_gib": 23.55, "gpu_memory_utilization": 0.9, "error_type": "ValueError"}),
+    ("INFO 03-05 02:10:50 model_runner.py:1562] Graph capturing finished in 3 secs, took 0.11 GiB",
+     {"cuda_graph_gib": 0.11}),
     ("INFO 03-05 02:10:45 executor_base.py:111] # cuda blocks: 46226, # CPU blocks: 9362",
      {"gpu_blocks": 46226, "cpu_blocks": 9362}),
     ("INFO 11-20 10:06:03 gpu_executor.py:122] # GPU blocks: 2839, # CPU blocks: 4681", {"gpu_blocks": 2839}),
@@ -92,22 +147,41 @@ EXAMPLES = [
      "(131072), (7.00 GiB KV cache is needed, which is larger than the available KV cache memory (5.21 GiB). Based "
      "on the available memory, the estimated maximum model length is 97520. Try increasing",
      {"max_model_len": 131072, "kv_gib_needed": 7.0, "kv_cache_gib": 5.21, "max_model_len_estimate": 97520}),
+    ("(EngineCore pid=301) INFO 11-02 09:00:40 [kv_cache_utils.py:1302] Auto-fit max_model_len: reduced from 131072 "
+     "to 98304 to fit in available KV cache memory (21.73 GiB)", {"max_model_len": 98304}),
     ("INFO 03-12 10:19:04 cuda.py:227] Using XFormers backend.", {"attention_backend": "XFORMERS"}),
     ("INFO 05-02 09:14:22 [cuda.py:221] Using Flash Attention backend on V1 engine.",
      {"attention_backend": "FLASH_ATTN"}),
     ("(EngineCore pid=164) INFO 03-20 10:11:27 [cuda.py:317] Using FLASHINFER attention backend out of potential "
      "backends: ['FLASHINFER', 'TRITON_ATTN'].", {"attention_backend": "FLASHINFER"}),
+    ("(EngineCore pid=301) INFO 05-06 11:20:17 [flash_attn.py:646] Using FlashAttention version 3",
+     {"flash_attn_version": 3}),
     ("INFO 12-22 10:55:31 gptq_marlin.py:200] Using MarlinLinearKernel for GPTQMarlinLinearMethod",
      {"quant_kernel": "MarlinLinearKernel", "quantization": "gptq_marlin"}),
     ("WARNING 05-10 08:12:01 config.py:205] awq quantization is not fully optimized yet. The speed can be slower.",
      {"quantization": "awq"}),
     ("ValueError: The quantization method awq_marlin is not supported for the current GPU. Minimum capability: 80. "
      "Current capability: 75.", {"quantization": "awq_marlin", "compute_capability": 7.5}),
+    ("INFO 11-20 10:05:52 gptq_marlin.py:108] The model is convertible to gptq_marlin during runtime. Using "
+     "gptq_marlin kernel.", {"quantization": "gptq_marlin"}),
+    ("(EngineCore pid=301) ERROR 11-02 09:00:12 [core.py:1012] ValueError: Quantization scheme is not supported for "
+     "the current GPU. Min capability: 80. Current capability: 75.", {"compute_capability": 7.5}),
+    # the tuple-repr form real 0.8-0.11 logs show (known-issues.md)
+    ("RuntimeError: ('Quantization scheme is not supported for ', 'the current GPU. Min capability: 80. ', "
+     "'Current capability: 70.')", {"compute_capability": 7.0}),
     ("INFO 03-05 02:10:20 config.py:1382] Defaulting to use mp for distributed inference",
      {"distributed_backend": "mp"}),
     ("INFO 03-05 02:10:32 pynccl.py:69] vLLM is using nccl==2.21.5", {"nccl_version": "2.21.5"}),
     ("WARNING 03-05 custom_all_reduce.py:1] Custom allreduce is disabled because your platform lacks GPU P2P "
      "capability or P2P test failed.", {"p2p_disabled": True}),
+    ("INFO 05-02 09:14:22 [parallel_state.py:1004] rank 0 in world size 1 is assigned as DP rank 0, PP rank 0, "
+     "TP rank 0", {}),
+    ("(APIServer pid=1) INFO 10-14 08:30:05 [parallel.py:412] Using ray distributed inference because "
+     "data_parallel_backend is ray", {"distributed_backend": "ray"}),
+    ("2024-09-12 03:11:38,208\tINFO worker.py:1783 -- Started a local Ray instance.", {"distributed_backend": "ray"}),
+    ("(EngineCore_DP0 pid=268) WARNING 11-14 09:12:03 [ray_utils.py:344] Tensor parallel size (4) exceeds available "
+     "GPUs (2). This may result in Ray placement group allocation failures.",
+     {"tensor_parallel_size": 4, "gpu_count": 2}),
     ("ValueError: Total number of attention heads (40) must be divisible by tensor parallel size (3).",
      {"attention_heads": 40, "tensor_parallel_size": 3}),
     ("INFO:     Application startup complete.", {"server_ready": True}),
@@ -137,7 +211,7 @@ def test_every_rule_has_an_example_here():
     for line, _expected in EXAMPLES:
         exercised |= {event.kind for event in LineParser().feed(Line(1, line))}
     untested = rules - exercised
-    assert len(untested) <= len(rules) // 2, sorted(untested)
+    assert not untested, sorted(untested)
 
 
 def test_lines_without_an_anchor_are_not_parsed():
