@@ -1,9 +1,10 @@
 """The `when` language of knowledge-base entries: parse with Lark, evaluate in three-valued logic.
 
-A condition is never `eval`ed: grammar/condition.lark parses it and `_evaluate` walks the tree.
-A fact the log did not show makes its comparison *unknown* (None) rather than false, so an entry
-whose conditions cannot be checked is neither confirmed nor ruled out: `and` is false if any part
-is false, true if all are true, unknown otherwise; `or` the mirror; `not unknown` is unknown.
+A condition is never `eval`ed: grammar/condition.lark parses it and `_evaluate` walks the tree
+(kept as plain tuples). A fact the log did not show makes its comparison *unknown* (None) rather
+than false, so an entry whose conditions cannot be checked is neither confirmed nor ruled out:
+`and` is false if any part is false, true if all are true, unknown otherwise; `or` the mirror;
+`not unknown` is unknown.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
@@ -40,12 +41,19 @@ class ConditionError(ValueError):
         self.column = column
 
 
+# A condition compiled to nested tuples of plain values, so that a knowledge base's thousands of
+# conditions are evaluated quickly and unpickle from the cache (kbcache.py) without Lark objects:
+#   ("any_of" | "all_of", (node, node)) · ("negation", node) · ("defined" | "truthy", name)
+#   ("comparison", name, operator, literal) · ("membership", name, negated, (literal, ...))
+Node = tuple
+
+
 @dataclass(frozen=True)
 class Condition:
     """A parsed `when` condition and the facts it reads."""
 
     source: str
-    tree: Tree
+    tree: Node
     names: frozenset[str]
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
@@ -71,7 +79,22 @@ def compile_condition(source: str) -> Condition:
     unknown = sorted(name for name in names if name not in FACTS)
     if unknown:
         raise ConditionError(f"unknown fact {unknown[0]!r} in condition (see logdoctor/factnames.py)")
-    return Condition(source, tree, names)
+    return Condition(source, _compact(tree), names)
+
+
+def _compact(node: Tree) -> Node:
+    """The tuple form of a parse tree (see Node)."""
+    kind = str(node.data)  # a plain str: Lark's Token compares and unpickles slowly
+    if kind in ("any_of", "all_of"):
+        return kind, tuple(_compact(child) for child in node.children)
+    if kind == "negation":
+        return kind, _compact(node.children[0])
+    name = str(node.children[0])
+    if kind in ("defined", "truthy"):
+        return kind, name
+    if kind == "comparison":
+        return kind, name, str(node.children[1]), _literal(node.children[2])
+    return kind, name, str(node.children[1]).startswith("not"), tuple(_literal(child) for child in node.children[2:])
 
 
 def _depth(tree: Tree) -> int:
@@ -95,10 +118,8 @@ def _literal(node: Tree) -> object:
 def _comparable(name: str, fact: object, literal: object) -> tuple[object, object] | None:
     """Bring a fact and a literal to one type, or None when they cannot be compared."""
     if FACTS.get(name, ("str",))[0] == "version":
-        try:
-            return Version(str(fact)), Version(str(literal))
-        except InvalidVersion:
-            return None
+        fact_version, literal_version = _version(str(fact)), _version(str(literal))
+        return None if fact_version is None or literal_version is None else (fact_version, literal_version)
     if isinstance(literal, bool) or isinstance(fact, bool):
         return (fact, literal) if isinstance(fact, bool) and isinstance(literal, bool) else None
     if isinstance(literal, float):
@@ -109,18 +130,27 @@ def _comparable(name: str, fact: object, literal: object) -> tuple[object, objec
     return str(fact).lower(), str(literal).lower()
 
 
-def _evaluate(node: Tree, facts: Mapping[str, object]) -> bool | None:
-    kind = node.data
+@lru_cache(maxsize=256)
+def _version(text: str) -> Version | None:
+    """A parsed version, once per distinct text: thousands of conditions compare the same few."""
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _evaluate(node: Node, facts: Mapping[str, object]) -> bool | None:
+    kind = node[0]
     if kind in ("any_of", "all_of"):
-        results = [_evaluate(child, facts) for child in node.children]
+        results = [_evaluate(child, facts) for child in node[1]]
         decisive = kind == "any_of"
         if decisive in results:
             return decisive
         return None if None in results else not decisive
     if kind == "negation":
-        inner = _evaluate(node.children[0], facts)
+        inner = _evaluate(node[1], facts)
         return None if inner is None else not inner
-    name = str(node.children[0])
+    name = node[1]
     if kind == "defined":
         return facts.get(name) is not None
     fact = facts.get(name)
@@ -129,14 +159,13 @@ def _evaluate(node: Tree, facts: Mapping[str, object]) -> bool | None:
     if kind == "truthy":
         return bool(fact)
     if kind == "comparison":
-        pair = _comparable(name, fact, _literal(node.children[2]))
+        pair = _comparable(name, fact, node[3])
         if pair is None:
             return None
         try:
-            return _COMPARE[str(node.children[1])](*pair)
+            return _COMPARE[node[2]](*pair)
         except TypeError:
             return None
-    negate = str(node.children[1]).startswith("not")
-    values = [_comparable(name, fact, _literal(child)) for child in node.children[2:]]
+    values = [_comparable(name, fact, literal) for literal in node[3]]
     found = any(pair is not None and pair[0] == pair[1] for pair in values)
-    return found != negate
+    return found != node[2]

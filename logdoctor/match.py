@@ -17,29 +17,23 @@ symptom that matches is what turns a silent setup risk ("!!!!" on a T4) into a d
 
 from __future__ import annotations
 
-import itertools
-import re
+import pickle
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from packaging.version import InvalidVersion, Version
-from rapidfuzz import fuzz
 
 from logdoctor.knowledge import Entry
 from logdoctor.signatures import Signature, mask
+from logdoctor.symptoms import SymptomIndex
 
 CONFIDENT = 0.5
 MAX_HITS_PER_SIGNATURE = 5
 _DECISIVE, _CONTEXT_CAP, _FACTS, _SYMPTOM = 0.9, 0.6, 0.25, 0.5
 _WHEN_FALSE, _VERSION_OUT = 0.3, 0.5
 _SYMPTOM_FLOOR = 0.35
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
-_LATIN_WORD = re.compile(r"[a-z0-9_.+\-]*[a-z0-9]|!{2,}|\?{2,}")
-# Words every vLLM complaint contains: they say little about which problem it is.
-_DOMAIN_WORDS = frozenset({"vllm", "xinference", "model", "models", "server", "gpu", "gpus", "error", "fails", "fail",
-                           "failed", "start", "starts", "launch", "docker", "cuda"})
-_STOPWORDS = frozenset({"the", "a", "an", "is", "are", "of", "to", "on", "in", "with", "and", "or", "when", "for",
-                        "it", "its", "at", "by", "from", "my", "i", "after", "only", "just", "all", "every", "any"})
+_GRAM = 4  # anchors are indexed by one of their 4-character substrings
 
 
 @dataclass
@@ -68,39 +62,69 @@ class Diagnosis:
 
 
 class SignatureIndex:
-    """Every signature of a knowledge base, indexed by its anchor literals (built once per KB)."""
+    """What matching needs from a knowledge base, computed once per KB (and cached with it).
+
+    Signatures are indexed by their anchor literals, and each anchor by its rarest 4-character
+    substring: a line is cut into its 4-grams once, and only the anchors filed under one of them are
+    checked with `in`. The work per line grows with the line's length and the anchors it shares
+    grams with, not with the number of entries. Conditions and symptom phrases are listed too.
+    """
 
     def __init__(self, entries: Sequence[Entry]) -> None:
-        self.entries = list(entries)
+        self.entries: Sequence[Entry] = entries
         self.by_anchor: dict[str, list[tuple[int, int]]] = {}
-        for e_index, entry in enumerate(self.entries):
+        for e_index, entry in enumerate(entries):
             for s_index, signature in enumerate(entry.signatures):
                 for anchor in signature.anchors:
                     self.by_anchor.setdefault(anchor, []).append((e_index, s_index))
-        ordered = sorted(self.by_anchor, key=len, reverse=True)
-        self.pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
-        # anchors that lie inside a longer anchor: found through the longer one's match
-        self.contained = {a: [b for b in ordered if b != a and b in a] for a in ordered}
+        gram_counts = Counter(gram for anchor in self.by_anchor for gram in set(_grams(anchor)))
+        self.by_gram: dict[str, list[str]] = {}
+        self.short: list[str] = []  # anchors shorter than a gram: checked one by one
+        for anchor in self.by_anchor:
+            grams = _grams(anchor)
+            if grams:
+                self.by_gram.setdefault(min(grams, key=lambda g: (gram_counts[g], g)), []).append(anchor)
+            else:
+                self.short.append(anchor)
+        self.conditional = [(e_index, entry.when) for e_index, entry in enumerate(entries) if entry.when]
+        self._symptoms: SymptomIndex | bytes | None = None
+
+    @property
+    def symptoms(self) -> SymptomIndex:
+        """The entries' symptom phrases, indexed on first use (only `--symptom` needs them)."""
+        if self._symptoms is None:
+            self._symptoms = SymptomIndex([entry.symptoms for entry in self.entries])
+        elif isinstance(self._symptoms, bytes):
+            self._symptoms = pickle.loads(self._symptoms)
+        return self._symptoms
+
+    def __getstate__(self) -> dict:
+        """The index as kbcache stores it: without the entries, which it stores one by one so that a
+        diagnosis unpickles only those it touches, and with the symptom index pickled apart, to be
+        unpickled only when a symptom is given."""
+        state = {**self.__dict__, "_symptoms": pickle.dumps(self.symptoms, protocol=pickle.HIGHEST_PROTOCOL)}
+        del state["entries"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, entries=())
 
     def anchors_in(self, message: str) -> list[str]:
         """Every anchor that occurs in `message`, overlapping and nested ones included."""
-        if self.pattern is None:
-            return []
-        found: dict[str, None] = {}
-        position = 0
-        while True:
-            match = self.pattern.search(message, position)
-            if match is None:
-                return list(found)
-            literal = match.group()
-            found[literal] = None
-            found.update(dict.fromkeys(self.contained[literal]))
-            position = match.start() + 1
+        found = [anchor for anchor in self.short if anchor in message]
+        by_gram = self.by_gram
+        for gram in by_gram.keys() & {message[i:i + _GRAM] for i in range(len(message) - _GRAM + 1)}:
+            found.extend(anchor for anchor in by_gram[gram] if anchor in message)
+        return found
 
     @property
     def anchors(self) -> list[str]:
         """Literals the line prefilter must let through for these signatures."""
         return list(self.by_anchor)
+
+
+def _grams(text: str) -> list[str]:
+    return [text[i:i + _GRAM] for i in range(len(text) - _GRAM + 1)]
 
 
 class SignatureMatcher:
@@ -116,63 +140,24 @@ class SignatureMatcher:
         self.hits: dict[tuple[int, int], Hit] = {}
 
     def observe(self, number: int, message: str) -> None:
-        tried: set[tuple[int, int]] = set()
-        masked: str | None = None
+        candidates: set[tuple[int, int]] = set()
         for literal in self.index.anchors_in(message):
-            for key in self.index.by_anchor[literal]:
-                if key in tried:
-                    continue
-                tried.add(key)
-                signature = self.entries[key[0]].signatures[key[1]]
-                if signature.kind == "template" and masked is None:
-                    masked = mask(message)
-                similarity = signature.similarity(message, masked)
-                if similarity <= 0:
-                    continue
-                hit = self.hits.get(key)
-                if hit is None:
-                    self.hits[key] = Hit(number, message.strip()[:500], similarity, signature)
-                else:
-                    hit.count += 1
-                    if similarity > hit.similarity:
-                        hit.line, hit.text, hit.similarity = number, message.strip()[:500], similarity
-
-
-def _words(text: str) -> list[str]:
-    return _LATIN_WORD.findall(_CJK_RUN.sub(" ", text.lower()))
-
-
-def _bigrams(text: str) -> set[str]:
-    chars = "".join(_CJK_RUN.findall(text))
-    return {a + b for a, b in itertools.pairwise(chars)} or set(chars)
-
-
-def _coverage(phrase: str, said_words: list[str], said_bigrams: set[str]) -> float:
-    """0..1: how much of one symptom phrase the user's words cover (Latin words fuzzily, Chinese by bigrams)."""
-    covered = total = 0.0
-    for word in _words(phrase):
-        weight = 0.3 if word in _STOPWORDS else 1.0 if word in _DOMAIN_WORDS else 8 if not word[0].isalnum() else (
-            min(len(word), 8))
-        total += weight
-        if any(word == said or (len(word) > 3 and fuzz.ratio(word, said) >= 85) for said in said_words):
-            covered += weight
-    phrase_bigrams = _bigrams(phrase)
-    if phrase_bigrams:
-        weight = 2.0 * len(phrase_bigrams)
-        total += weight
-        covered += weight * len(phrase_bigrams & said_bigrams) / len(phrase_bigrams)
-    return covered / total if total else 0.0
-
-
-def symptom_similarity(symptom: str, phrases: Sequence[str]) -> tuple[float, str | None]:
-    """Best coverage (0..1) of one of the entry's symptom phrases by what the user said."""
-    said_words, said_bigrams = _words(symptom), _bigrams(symptom)
-    best, best_phrase = 0.0, None
-    for phrase in phrases:
-        score = _coverage(phrase, said_words, said_bigrams)
-        if score > best:
-            best, best_phrase = score, phrase
-    return best, best_phrase
+            candidates.update(self.index.by_anchor[literal])
+        masked: str | None = None
+        for key in sorted(candidates):
+            signature = self.entries[key[0]].signatures[key[1]]
+            if signature.kind == "template" and masked is None:
+                masked = mask(message)
+            similarity = signature.similarity(message, masked)
+            if similarity <= 0:
+                continue
+            hit = self.hits.get(key)
+            if hit is None:
+                self.hits[key] = Hit(number, message.strip()[:500], similarity, signature)
+            else:
+                hit.count += 1
+                if similarity > hit.similarity:
+                    hit.line, hit.text, hit.similarity = number, message.strip()[:500], similarity
 
 
 def _version_ok(entry: Entry, facts: Mapping[str, object]) -> bool | None:
@@ -190,17 +175,21 @@ def _version_ok(entry: Entry, facts: Mapping[str, object]) -> bool | None:
     return all(verdicts)
 
 
-def score_entry(entry: Entry, hits: Sequence[Hit], facts: Mapping[str, object], symptom: str | None) -> Diagnosis:
-    """The diagnosis of one entry: its confidence and the evidence behind it."""
+def score_entry(entry: Entry, hits: Sequence[Hit], facts: Mapping[str, object], condition: bool | None,
+                similarity: tuple[float, str | None] | None) -> Diagnosis:
+    """The diagnosis of one entry: its confidence and the evidence behind it.
+
+    `condition` is the entry's `when` verdict (None: unknown or no condition); `similarity` its best
+    symptom coverage and phrase, None when the user gave no symptom.
+    """
     decisive = any(hit.signature.decisive for hit in hits)
     miss = 1.0
     for hit in hits:
         miss *= 1 - min(1.0, hit.signature.weight) * hit.similarity
     p_log = _DECISIVE if decisive else _CONTEXT_CAP * (1 - miss)
-    condition = entry.when.evaluate(facts) if entry.when is not None else None
     p_facts = _FACTS if condition else 0.0
-    similarity, phrase = (symptom_similarity(symptom, entry.symptoms) if symptom else (None, None))
-    p_symptom = _SYMPTOM * max(0.0, (similarity - _SYMPTOM_FLOOR) / (1 - _SYMPTOM_FLOOR)) if similarity else 0.0
+    score, phrase = similarity if similarity is not None else (None, None)
+    p_symptom = _SYMPTOM * max(0.0, (score - _SYMPTOM_FLOOR) / (1 - _SYMPTOM_FLOOR)) if score else 0.0
     confidence = 1 - (1 - p_log) * (1 - p_facts) * (1 - p_symptom)
     if condition is False:
         confidence *= _WHEN_FALSE
@@ -209,18 +198,32 @@ def score_entry(entry: Entry, hits: Sequence[Hit], facts: Mapping[str, object], 
         confidence *= _VERSION_OUT
     named = sorted(entry.when.names) if entry.when is not None else []
     return Diagnosis(entry, round(confidence, 3), sorted(hits, key=lambda h: h.line), condition,
-                     {name: facts.get(name) for name in named}, phrase, similarity, version_ok)
+                     {name: facts.get(name) for name in named}, phrase, score, version_ok)
 
 
 def rank(matcher: SignatureMatcher, facts: Mapping[str, object], symptom: str | None = None,
          minimum: float = 0.05) -> list[Diagnosis]:
-    """Every entry with some support, best first."""
+    """Every entry with some support, best first.
+
+    Support is a matched line, a `when` that holds, or a symptom phrase the user's words cover;
+    only entries with one of these are scored, so the cost follows the evidence, not the KB size.
+    """
+    index = matcher.index
     hits_by_entry: dict[int, list[Hit]] = {}
-    for (e_index, _s_index), hit in matcher.hits.items():
+    for (e_index, _s_index), hit in sorted(matcher.hits.items()):  # an entry's hits in signature order
         hits_by_entry.setdefault(e_index, []).append(hit)
+    conditions: dict[int, bool | None] = {}
+    verdicts: dict[str, bool | None] = {}  # one evaluation per distinct condition
+    for e_index, when in index.conditional:
+        if when.source not in verdicts:
+            verdicts[when.source] = when.evaluate(facts)
+        conditions[e_index] = verdicts[when.source]
+    similarities = index.symptoms.similarities(symptom) if symptom else {}
+    supported = set(hits_by_entry) | set(similarities) | {e for e, verdict in conditions.items() if verdict}
     diagnoses = []
-    for e_index, entry in enumerate(matcher.entries):
-        diagnosis = score_entry(entry, hits_by_entry.get(e_index, []), facts, symptom)
+    for e_index in supported:
+        diagnosis = score_entry(matcher.entries[e_index], hits_by_entry.get(e_index, []), facts,
+                                conditions.get(e_index), similarities.get(e_index, (0.0, None)) if symptom else None)
         if diagnosis.confidence >= minimum and (diagnosis.hits or diagnosis.condition or diagnosis.symptom_similarity):
             diagnoses.append(diagnosis)
     diagnoses.sort(key=lambda d: (-d.confidence, -len(d.hits), d.entry.id))
