@@ -58,9 +58,23 @@ def main() -> None:
     """
 
 
+def _disable_cache(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`--no-cache`: for measuring, or to rule the cache out when something looks stale."""
+    if value:
+        from logdoctor import cache
+
+        cache.disable()
+
+
+_NO_CACHE_OPTION = click.option(
+    "--no-cache", is_flag=True, expose_value=False, callback=_disable_cache,
+    help="Compile the knowledge base and grammars afresh; read and write no cache (also: LOGDOCTOR_NO_CACHE=1).")
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_NO_CACHE_OPTION
 def facts(inputs: tuple[str, ...], fmt: str) -> None:
     """Print the fact sheet of a log (files, '-' or a pipe)."""
     from logdoctor.pipeline import analyze
@@ -84,11 +98,12 @@ _KB_OPTION = click.option(
 
 
 def _load_kb(kb_dirs: Sequence[str]):
+    """The knowledge base in force and its index, compiled once and then read from the cache."""
     from pathlib import Path
 
-    from logdoctor import knowledge
+    from logdoctor import kbcache
 
-    return knowledge.load([Path(d) for d in kb_dirs])
+    return kbcache.load([Path(d) for d in kb_dirs])
 
 
 @main.command()
@@ -99,6 +114,7 @@ def _load_kb(kb_dirs: Sequence[str]):
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
 @_KB_OPTION
 @click.option("--redact", is_flag=True, help="Remove tokens, keys and passwords from text/JSON (Markdown always is).")
+@_NO_CACHE_OPTION
 def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, kb_dirs: tuple[str, ...],
              redact: bool) -> None:
     """Rank the likely root causes of what the log shows (the default command).
@@ -110,7 +126,8 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
     from logdoctor.report import jsonout, markdown, text
 
     try:
-        report = diagnosis.run(inputs, stdin=_stdin_for(inputs), kb=_load_kb(kb_dirs), symptom=symptom)
+        knowledge_base, index = _load_kb(kb_dirs)
+        report = diagnosis.run(inputs, stdin=_stdin_for(inputs), kb=knowledge_base, symptom=symptom, index=index)
     except InputError as error:
         fail(str(error))
     if fmt == "json":
@@ -157,7 +174,7 @@ def kb_check(kb_dirs: tuple[str, ...], no_builtin: bool, no_fixtures: bool) -> N
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def kb_list(kb_dirs: tuple[str, ...], fmt: str) -> None:
     """List the entries in force (built-in plus --kb layers)."""
-    knowledge_base = _load_kb(kb_dirs)
+    knowledge_base, _index = _load_kb(kb_dirs)
     rows = sorted(knowledge_base.entries, key=lambda e: (e.category, e.id))
     if fmt == "json":
         click.echo(json.dumps([{"id": e.id, "category": e.category, "title": e.title, "path": str(e.path)}
@@ -175,7 +192,7 @@ def kb_list(kb_dirs: tuple[str, ...], fmt: str) -> None:
 @_KB_OPTION
 def kb_show(entry_id: str, kb_dirs: tuple[str, ...]) -> None:
     """Print one entry as written."""
-    entry = _load_kb(kb_dirs).get(entry_id)
+    entry = _load_kb(kb_dirs)[0].get(entry_id)
     if entry is None or entry.path is None:
         fail(f"no entry {entry_id!r} (see: logdoctor kb list)")
     click.echo(f"# {entry.path}")

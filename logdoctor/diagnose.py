@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from logdoctor import knowledge, remedies
+from logdoctor import kbcache, knowledge, remedies
 from logdoctor.match import CONFIDENT, Diagnosis, SignatureIndex, SignatureMatcher, rank
 from logdoctor.pipeline import Analysis, analyze
 
@@ -42,7 +42,9 @@ def run(inputs: Sequence[str], stdin: BinaryIO | None = None, kb: knowledge.Know
     `index` lets a caller that diagnoses many logs with one knowledge base (kb check) build the
     signature index once.
     """
-    kb = kb if kb is not None else knowledge.load()
+    if kb is None:
+        kb, cached_index = kbcache.load()
+        index = index if index is not None else cached_index
     matcher = SignatureMatcher(index if index is not None else SignatureIndex(kb.entries))
     analysis = analyze(inputs, stdin=stdin, extra_anchors=matcher.anchors, observer=matcher.observe)
     facts = analysis.sheet.facts

@@ -1,15 +1,19 @@
 """Load the Lark grammars shipped in `grammar/`, building each LALR parser once per process.
 
-Lark's own cache (`cache=True`) pickles the analysed grammar to the temp directory keyed by the
-grammar's hash, so a second run of the CLI skips the LALR table construction.
+Building an LALR table takes longer than parsing a whole log, so the analysed grammar is kept in
+logdoctor's private cache (logdoctor/cache.py) under a name that hashes the grammar, its options
+and the versions of Lark and logdoctor. Not Lark's own default (`cache=True`), which pickles into
+the shared temp directory, where another user could plant a file that we would then unpickle.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import lark
 from lark import Lark
 
+from logdoctor import cache
 from logdoctor.datafiles import data_dir
 
 
@@ -20,12 +24,14 @@ def grammar_text(name: str) -> str:
 
 def lalr_parser(name: str, start: tuple[str, ...] = ("start",), transformer: Any = None) -> Lark:
     """An LALR parser with a contextual lexer for `grammar/<name>.lark` (callers keep the instance)."""
+    text = grammar_text(name)
+    cached = cache.file_path(f"lark-{name}-{cache.fingerprint(text, repr(start), lark.__version__)}.pickle")
     return Lark(
-        grammar_text(name),
+        text,
         parser="lalr",
         lexer="contextual",
         start=list(start),
         transformer=transformer,
-        cache=True,
+        cache=str(cached) if cached is not None else False,
         maybe_placeholders=False,
     )

@@ -8,7 +8,7 @@ fatal to a diagnosis.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -63,7 +63,7 @@ class Entry:
 class KnowledgeBase:
     """All entries in force, with the categories they may declare and the problems met loading."""
 
-    entries: list[Entry] = field(default_factory=list)
+    entries: Sequence[Entry] = field(default_factory=list)
     categories: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -209,12 +209,16 @@ def load_categories(root: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in categories.items()} if isinstance(categories, dict) else {}
 
 
+def roots(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> list[Path]:
+    """The knowledge-base folders in force, lowest layer first."""
+    return [*([builtin_dir()] if include_builtin else []), *extra_dirs]
+
+
 def load(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> KnowledgeBase:
     """The built-in knowledge base with each of `extra_dirs` layered on top, in order."""
-    roots: Iterable[Path] = [*([builtin_dir()] if include_builtin else []), *extra_dirs]
     kb = KnowledgeBase()
     by_id: dict[str, Entry] = {}
-    for root in roots:
+    for root in roots(extra_dirs, include_builtin):
         kb.categories.update(load_categories(root))
         for entry_file in entry_files(root):
             try:

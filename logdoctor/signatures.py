@@ -157,12 +157,19 @@ class Signature:
                 raise SignatureError("template needs at least one word of 5+ letters to anchor it")
         return signature
 
+    def __getstate__(self) -> dict:
+        """Pickle (the knowledge-base cache) without the compiled RE2 program: most regexes of a large
+        knowledge base are never tried on a given log, so each is recompiled on its first use instead."""
+        return {**self.__dict__, "_regex": None}
+
     def similarity(self, message: str, masked: str | None = None) -> float:
         """0..1: how well one message matches (literal/regex: 0 or 1)."""
         if self.kind == "literal":
             return 1.0 if self.pattern in message else 0.0
         if self.kind == "regex":
-            return 1.0 if self._regex.search(message) else 0.0  # type: ignore[union-attr]
+            if self._regex is None:
+                self._regex = re2.compile(self.pattern, options=_RE2_OPTIONS)
+            return 1.0 if self._regex.search(message) else 0.0  # type: ignore[attr-defined]
         masked = masked if masked is not None else mask(message)
         total = sum(len(s) for s in self._segments)
         score = sum(_segment_score(segment, masked) * len(segment) for segment in self._segments) / total

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The tests' compiled knowledge bases and grammars go to a folder of their own, never to the
+    user's ~/.cache/logdoctor (CLI tests run in-process or as children, which inherit it)."""
+    os.environ["LOGDOCTOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("logdoctor-cache"))
 
 
 def corpus_cases() -> list[Path]:

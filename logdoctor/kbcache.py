@@ -1,0 +1,165 @@
+"""The knowledge base compiled once: entries, conditions, signatures and their index, kept on disk.
+
+Reading every entry's YAML, parsing its condition and indexing its signatures costs more than
+diagnosing a typical log, grows with the knowledge base, and does not depend on the log. So the
+compiled result is pickled in logdoctor's private cache (cache.py) under a name that hashes
+logdoctor's own code and version, where the folders are, and the content of every file in them:
+adding, editing or removing an entry, moving a folder or changing logdoctor all give another name,
+so a stale compilation is never used (old ones are pruned).
+
+Reading ten thousand files to hash them costs more than the rest of a diagnosis, so a second,
+small cache file maps the files' stat signatures (size, mtime, ctime, inode) to that content
+hash. Any write to a file changes its ctime, which no user can set, so a known signature means
+known content; the mapping is only recorded for files last changed more than a few seconds
+before, so that a write within the filesystem's timestamp granularity cannot go unnoticed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from logdoctor import cache, knowledge
+from logdoctor.datafiles import data_dir
+from logdoctor.match import SignatureIndex
+
+_KIND, _STAT_KIND = "kb-", "kbstat-"
+_SETTLED_NS = 2_000_000_000  # a file changed less long ago may change again without a new timestamp
+
+
+@dataclass
+class _Stored:
+    """What the cache file holds: the knowledge base's parts, its entries pickled one by one."""
+
+    categories: dict[str, str]
+    warnings: list[str]
+    entries: list[bytes]
+    index: SignatureIndex
+
+
+class _PickledEntries(Sequence[knowledge.Entry]):
+    """Entries kept pickled one by one and unpickled on first access.
+
+    A diagnosis touches only the entries with evidence (an anchor in a line, a condition that
+    holds, a symptom that matches), a few hundred of ten thousand: unpickling all of them would
+    cost more than the whole diagnosis.
+    """
+
+    def __init__(self, blobs: list[bytes]) -> None:
+        self._blobs = blobs
+        self._entries: list[knowledge.Entry | None] = [None] * len(blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __getitem__(self, position):  # type: ignore[no-untyped-def, override]
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        entry = self._entries[position]
+        if entry is None:
+            entry = self._entries[position] = pickle.loads(self._blobs[position])
+        return entry
+
+
+def _files(root: Path) -> list[tuple[str, os.DirEntry]]:
+    """Every file under `root` (entries, taxonomy, fixtures) by relative name, sorted: a superset of
+    what loading reads, so no change that matters can be missed. Symbolic links to folders are
+    not followed, as knowledge.entry_files does not follow them either."""
+    found = []
+    pending = [("", str(root))]
+    while pending:
+        prefix, folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                for item in listing:
+                    if item.is_dir(follow_symlinks=False):
+                        pending.append((prefix + item.name + "/", item.path))
+                    else:
+                        found.append((prefix + item.name, item))
+        except OSError:
+            found.append((prefix, None))  # an unreadable folder is part of the state too
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def _code_digest() -> bytes:
+    """logdoctor's own sources and the condition grammar: what a pickled entry's meaning depends on."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update((data_dir("grammar") / "condition.lark").read_bytes())
+    return digest.digest()
+
+
+def _digest(roots: Sequence[Path], part) -> str:  # type: ignore[no-untyped-def]
+    """A hash of logdoctor's code, each root's location and, for each file, `part(file)`."""
+    digest = hashlib.sha256(_code_digest())
+    for root in roots:
+        digest.update(b"\0root\0" + str(root.resolve()).encode())
+        for name, item in _files(root):
+            value = part(item) if item is not None else b"unreadable folder"
+            digest.update(b"\0" + name.encode() + b"\0" + str(len(value)).encode() + b"\0" + value)
+    return cache.fingerprint(digest.digest())
+
+
+def _content(item: os.DirEntry) -> bytes:
+    """What loading reads of a file: a YAML file's text; of any other file (a fixture) only that it
+    exists, and where it links to. Fixtures are never opened: one may link outside the KB."""
+    try:
+        if not item.name.endswith(".yaml"):
+            return b"link " + os.readlink(item.path).encode() if item.is_symlink() else b"file"
+        with open(item.path, "rb") as handle:
+            return handle.read()
+    except OSError as error:
+        return f"unreadable {error.errno}".encode()
+
+
+class _StatKey:
+    """The stat-signature hash of the files under `roots`, and when the newest of them changed."""
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        self.newest_ns = 0
+        self.value = _digest(roots, self._stat)
+
+    def _stat(self, item: os.DirEntry) -> bytes:
+        try:
+            info = item.stat()
+        except OSError as error:
+            return f"unreadable {error.errno}".encode()
+        self.newest_ns = max(self.newest_ns, info.st_mtime_ns, info.st_ctime_ns)
+        return f"{info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}".encode()
+
+
+def load(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> tuple[knowledge.KnowledgeBase,
+                                                                                  SignatureIndex]:
+    """The knowledge base (as knowledge.load) and its index, from the cache when it is current."""
+    if cache.directory() is None:
+        kb = knowledge.load(extra_dirs, include_builtin)
+        return kb, SignatureIndex(kb.entries)
+    roots = knowledge.roots(extra_dirs, include_builtin)
+    started_ns = time.time_ns()
+    stat_key = _StatKey(roots)
+    stat_name = f"{_STAT_KIND}{stat_key.value}"
+    content_key = cache.load(stat_name)
+    known = isinstance(content_key, str)
+    if not known:
+        content_key = _digest(roots, _content)
+    name = f"{_KIND}{content_key}.pickle"
+    stored = cache.load(name)
+    if isinstance(stored, _Stored):
+        stored.index.entries = _PickledEntries(stored.entries)
+        kb = knowledge.KnowledgeBase(stored.index.entries, stored.categories, stored.warnings)
+        index = stored.index
+    else:
+        kb = knowledge.load(extra_dirs, include_builtin)
+        index = SignatureIndex(kb.entries)
+        if _StatKey(roots).value == stat_key.value:  # no file changed while it was being read
+            blobs = [pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL) for entry in kb.entries]
+            cache.store(name, _Stored(kb.categories, kb.warnings, blobs, index), kind=_KIND)
+    if not known and stat_key.newest_ns < started_ns - _SETTLED_NS:
+        cache.store(stat_name, content_key, kind=_STAT_KIND)
+    return kb, index
