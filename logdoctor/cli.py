@@ -222,14 +222,22 @@ def kb_new(entry_id: str, log: str, category: str, folder: str) -> None:
 
 
 def run() -> None:
-    """Entry point that turns any unexpected exception into one line and exit code 3."""
+    """Entry point: a usage error is one line and exit code 2, any unexpected exception one line and exit 3."""
     try:
-        main(standalone_mode=True)
+        code = main(standalone_mode=False)  # click raises its usage errors instead of printing a block
     except SystemExit:
         raise
-    except KeyboardInterrupt:
+    except click.ClickException as error:
+        context = getattr(error, "ctx", None)
+        if type(error).__name__ == "NoArgsIsHelpError" and context is not None:  # `logdoctor kb`: its help
+            click.echo(context.get_help())
+            sys.exit(EXIT_OK)
+        command = context.command_path if context is not None else "logdoctor"
+        fail(f"{error.format_message()} (see: {command} --help)".replace("\n", " "), EXIT_USAGE)
+    except (KeyboardInterrupt, click.Abort):
         fail("interrupted", 130)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
     except Exception as error:
         fail(f"internal error: {type(error).__name__}: {error} (please report this)", EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)  # --help, --version

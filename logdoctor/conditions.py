@@ -13,13 +13,16 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
-from packaging.version import InvalidVersion, Version
 
 from logdoctor.factnames import FACTS
 from logdoctor.grammars import lalr_parser
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 MAX_CONDITION_CHARS = 2000
 MAX_DEPTH = 40
@@ -133,6 +136,8 @@ def _comparable(name: str, fact: object, literal: object) -> tuple[object, objec
 @lru_cache(maxsize=256)
 def _version(text: str) -> Version | None:
     """A parsed version, once per distinct text: thousands of conditions compare the same few."""
+    from packaging.version import InvalidVersion, Version  # only version facts need it
+
     try:
         return Version(text)
     except InvalidVersion:

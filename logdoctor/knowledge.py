@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-from logdoctor import yamlsafe
 from logdoctor.conditions import Condition, ConditionError, compile_condition
 from logdoctor.datafiles import data_dir
 from logdoctor.signatures import Signature, SignatureError
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 MAX_ENTRY_FILES = 20000
 
@@ -176,6 +177,8 @@ def entry_from_document(document: object, entry_file: Path, root: Path) -> Entry
             when = compile_condition(str(document["when"]))
         except ConditionError as error:
             raise EntryError(str(error), ("when",)) from None
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # only entries with versions need it
+
     versions = {}
     for product, spec in _container(document, "versions", dict).items():
         try:
@@ -201,6 +204,8 @@ def entry_from_document(document: object, entry_file: Path, root: Path) -> Entry
 
 def load_categories(root: Path) -> dict[str, str]:
     """The categories a knowledge base declares in its taxonomy.yaml (empty if it has none)."""
+    from logdoctor import yamlsafe  # here, not above: a run whose KB comes from the cache needs no YAML
+
     path = root / "taxonomy.yaml"
     if not path.exists():
         return {}
@@ -216,6 +221,8 @@ def roots(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> list
 
 def load(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> KnowledgeBase:
     """The built-in knowledge base with each of `extra_dirs` layered on top, in order."""
+    from logdoctor import yamlsafe
+
     kb = KnowledgeBase()
     by_id: dict[str, Entry] = {}
     for root in roots(extra_dirs, include_builtin):

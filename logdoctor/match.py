@@ -21,12 +21,13 @@ import pickle
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
 
 from logdoctor.knowledge import Entry
 from logdoctor.signatures import Signature, mask
-from logdoctor.symptoms import SymptomIndex
+
+if TYPE_CHECKING:
+    from logdoctor.symptoms import SymptomIndex
 
 CONFIDENT = 0.5
 MAX_HITS_PER_SIGNATURE = 5
@@ -93,6 +94,8 @@ class SignatureIndex:
     def symptoms(self) -> SymptomIndex:
         """The entries' symptom phrases, indexed on first use (only `--symptom` needs them)."""
         if self._symptoms is None:
+            from logdoctor.symptoms import SymptomIndex  # only --symptom needs it (and rapidfuzz.process)
+
             self._symptoms = SymptomIndex([entry.symptoms for entry in self.entries])
         elif isinstance(self._symptoms, bytes):
             self._symptoms = pickle.loads(self._symptoms)
@@ -161,6 +164,10 @@ class SignatureMatcher:
 
 
 def _version_ok(entry: Entry, facts: Mapping[str, object]) -> bool | None:
+    if not entry.versions:
+        return None
+    from packaging.version import InvalidVersion, Version  # only entries with versions need it
+
     verdicts = []
     for product, specifier in entry.versions.items():
         value = facts.get(f"{product}_version")
