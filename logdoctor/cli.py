@@ -123,7 +123,6 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
     """
     from logdoctor import diagnose as diagnosis
     from logdoctor import redact as redaction
-    from logdoctor.report import jsonout, markdown, text
 
     try:
         knowledge_base, index = _load_kb(kb_dirs)
@@ -131,12 +130,18 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
     except InputError as error:
         fail(str(error))
     if fmt == "json":
+        from logdoctor.report import jsonout
+
         document = jsonout.report_document(report, top)
         click.echo(json.dumps(redaction.redact_document(document) if redact else document, indent=2,
                               ensure_ascii=False))
     elif fmt == "markdown":
+        from logdoctor.report import markdown
+
         click.echo(redaction.redact(markdown.render(report, top)))
     else:
+        from logdoctor.report import text
+
         rendered = text.render(report, top)
         click.echo(redaction.redact(rendered) if redact else rendered,
                    color=False if os.environ.get("NO_COLOR") else None)
