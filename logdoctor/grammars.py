@@ -4,6 +4,7 @@ Building an LALR table takes longer than parsing a whole log, so the analysed gr
 logdoctor's private cache (logdoctor/cache.py) under a name that hashes the grammar, its options
 and the versions of Lark and logdoctor. Not Lark's own default (`cache=True`), which pickles into
 the shared temp directory, where another user could plant a file that we would then unpickle.
+The lexers' compiled regexes are kept there too (lexercache.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import lark
 from lark import Lark
 
-from logdoctor import cache
+from logdoctor import cache, lexercache
 from logdoctor.datafiles import data_dir
 
 
@@ -25,8 +26,9 @@ def grammar_text(name: str) -> str:
 def lalr_parser(name: str, start: tuple[str, ...] = ("start",), transformer: Any = None) -> Lark:
     """An LALR parser with a contextual lexer for `grammar/<name>.lark` (callers keep the instance)."""
     text = grammar_text(name)
-    cached = cache.file_path(f"lark-{name}-{cache.fingerprint(text, repr(start), lark.__version__)}.pickle")
-    return Lark(
+    key = cache.fingerprint(text, repr(start), lark.__version__)
+    cached = cache.file_path(f"lark-{name}-{key}.pickle")
+    parser = Lark(
         text,
         parser="lalr",
         lexer="contextual",
@@ -35,3 +37,5 @@ def lalr_parser(name: str, start: tuple[str, ...] = ("start",), transformer: Any
         cache=str(cached) if cached is not None else False,
         maybe_placeholders=False,
     )
+    lexercache.install(parser, key)
+    return parser

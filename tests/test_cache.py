@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import re
 import stat
 import sys
 from pathlib import Path
@@ -183,3 +185,23 @@ def test_the_symptom_index_scores_as_the_pairwise_comparison():
         found = index.similarities(symptom)
         for owner, phrases in enumerate(entries):
             assert found.get(owner, (0.0, None)) == _pairwise(symptom, phrases)
+
+
+def test_stored_lexer_programs_behave_as_re_compiles_them(tmp_path):
+    from logdoctor.lexercache import CompiledPrograms
+
+    patterns = [r"(?P<NUMBER>-?\d+(?:\.\d+)?)|(?P<NAME>(?!(?:and|or)\b)[a-z_][a-z0-9_]*)|(?P<WS>\s+)",
+                r"(?i)bfloat16 is only supported", r"[\u3400-\u9fff]+|(?P<X>!{2,})"]
+    first = CompiledPrograms("lexer-test", {})
+    for pattern in patterns:
+        first.compile(pattern)
+    again = CompiledPrograms("lexer-test", pickle.loads(pickle.dumps(first.programs)))
+    for pattern in patterns:
+        expected, stored = re.compile(pattern), again.compile(pattern)
+        assert (stored.pattern, stored.flags) == (expected.pattern, expected.flags)
+        assert stored.groupindex == expected.groupindex
+        for text in ("and x1 -2.5", "BFloat16 is only supported", "全是!!!!", "or_not 7"):
+            for position in range(len(text)):
+                got, want = stored.match(text, position), expected.match(text, position)
+                assert (got and (got.group(0), got.lastgroup)) == (want and (want.group(0), want.lastgroup))
+    assert not again.added
