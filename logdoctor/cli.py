@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import click
 
@@ -71,17 +72,38 @@ _NO_CACHE_OPTION = click.option(
     help="Compile the knowledge base and grammars afresh; read and write no cache (also: LOGDOCTOR_NO_CACHE=1).")
 
 
+_QUIET_OPTION = click.option("--quiet", "-q", is_flag=True,
+                             help="No progress line on stderr while a large log (over 50 MB) is read.")
+
+
+@contextmanager
+def _progress(inputs: Sequence[str], quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """A progress line on stderr for the duration of the read, only on a terminal and unless --quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from logdoctor.progress import ProgressLine, known_size
+
+    line = ProgressLine(sys.stderr, known_size(inputs))
+    try:
+        yield line
+    finally:
+        line.finish()
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_QUIET_OPTION
 @_NO_CACHE_OPTION
-def facts(inputs: tuple[str, ...], fmt: str) -> None:
+def facts(inputs: tuple[str, ...], fmt: str, quiet: bool) -> None:
     """Print the fact sheet of a log (files, '-' or a pipe)."""
     from logdoctor.pipeline import analyze
     from logdoctor.report import factsheet, jsonout
 
     try:
-        analysis = analyze(inputs, stdin=_stdin_for(inputs))
+        with _progress(inputs, quiet) as on_progress:
+            analysis = analyze(inputs, stdin=_stdin_for(inputs), on_progress=on_progress)
     except InputError as error:
         fail(str(error))
     if fmt == "json":
@@ -114,9 +136,10 @@ def _load_kb(kb_dirs: Sequence[str]):
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
 @_KB_OPTION
 @click.option("--redact", is_flag=True, help="Remove tokens, keys and passwords from text/JSON (Markdown always is).")
+@_QUIET_OPTION
 @_NO_CACHE_OPTION
 def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, kb_dirs: tuple[str, ...],
-             redact: bool) -> None:
+             redact: bool, quiet: bool) -> None:
     """Rank the likely root causes of what the log shows (the default command).
 
     Exit status: 0 no confident problem, 1 a confident problem, 2 usage or input error.
@@ -126,7 +149,9 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
 
     try:
         knowledge_base, index = _load_kb(kb_dirs)
-        report = diagnosis.run(inputs, stdin=_stdin_for(inputs), kb=knowledge_base, symptom=symptom, index=index)
+        with _progress(inputs, quiet) as on_progress:
+            report = diagnosis.run(inputs, stdin=_stdin_for(inputs), kb=knowledge_base, symptom=symptom, index=index,
+                                   on_progress=on_progress)
     except InputError as error:
         fail(str(error))
     if fmt == "json":

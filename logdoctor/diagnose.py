@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -36,17 +36,19 @@ class Report:
 
 
 def run(inputs: Sequence[str], stdin: BinaryIO | None = None, kb: knowledge.KnowledgeBase | None = None,
-        symptom: str | None = None, index: SignatureIndex | None = None) -> Report:
+        symptom: str | None = None, index: SignatureIndex | None = None,
+        on_progress: Callable[[int], None] | None = None) -> Report:
     """Diagnose a log; raises source.InputError when an input cannot be opened.
 
     `index` lets a caller that diagnoses many logs with one knowledge base (kb check) build the
-    signature index once.
+    signature index once; `on_progress` hears the number of bytes read now and then.
     """
     if kb is None:
         kb, cached_index = kbcache.load()
         index = index if index is not None else cached_index
     matcher = SignatureMatcher(index if index is not None else SignatureIndex(kb.entries))
-    analysis = analyze(inputs, stdin=stdin, extra_anchors=matcher.anchors, observer=matcher.observe)
+    analysis = analyze(inputs, stdin=stdin, extra_anchors=matcher.anchors, observer=matcher.observe,
+                       on_progress=on_progress)
     facts = analysis.sheet.facts
     diagnoses = rank(matcher, facts, symptom)
     return Report(analysis, diagnoses, symptom, remedies.computed_values(facts), list(kb.warnings))
