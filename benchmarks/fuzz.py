@@ -1,0 +1,239 @@
+"""Long fuzz run of logdoctor's hostile-input surfaces, by hand (the suite runs the bounded version).
+
+    pip install atheris                       # coverage-guided (libFuzzer); without it: seeded random
+    python benchmarks/fuzz.py -runs=100000    # ≥100k inputs; libFuzzer flags pass through
+    python benchmarks/fuzz.py --random 100000 # the same targets from a seeded random generator
+
+One input drives one of six targets, chosen by its first byte:
+
+  log        bytes built from real lines (samples/*.log, ../shared/corpus/*/log.txt) under random
+             wrappers (docker -t, compose, CRI full/partial, Ray/worker tags, colour, quotes, fences,
+             `\\r` bars, cuts mid-line), line endings and raw bytes → LogReader (tiny and normal line
+             limits) + diagnose with the built-in KB + every report writer
+  yaml       text → yamlsafe.load → knowledge.entry_from_document
+  condition  text → conditions.compile_condition → evaluate on random facts
+  regex      text → Signature.build (RE2) → similarity on a random line
+  redact     text with a planted secret → redact: the secret must be gone
+  bytes      raw bytes → the whole pipeline
+
+Anything but the target's own error types is a finding: atheris stops and saves the input
+(`crash-…`); the random mode prints the input and exits 1. Inputs that take more than
+-timeout seconds (default here: 10) are findings too; inputs are up to -max_len=4096 bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+try:
+    import atheris
+except ImportError:  # the random mode needs nothing
+    atheris = None
+
+
+def _import():
+    from logdoctor import conditions, diagnose, kbcache, knowledge, redact, source, yamlsafe
+    from logdoctor.report import jsonout, markdown, text
+    from logdoctor.signatures import Signature, SignatureError
+
+    return (conditions, diagnose, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text, Signature,
+            SignatureError)
+
+
+if atheris is not None and "--random" not in sys.argv:
+    with atheris.instrument_imports(include=["logdoctor"]):
+        MODULES = _import()
+else:
+    MODULES = _import()
+(conditions, diagnose, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text, Signature,
+ SignatureError) = MODULES
+
+REAL = sorted({line for log in [*sorted((ROOT / "samples").glob("*.log")),
+                                *sorted((ROOT.parent / "shared" / "corpus").glob("*/log.txt"))]
+               for line in log.read_bytes().splitlines() if line.strip()})
+WRAPPERS = (
+    lambda line: line,
+    lambda line: b"2024-05-10T08:12:01.123456789Z " + line,
+    lambda line: b"vllm-1  | " + line,
+    lambda line: b"2024-05-10T08:12:01.123456789Z stdout F " + line,
+    lambda line: b"2024-05-10T08:12:01.123456789Z stderr P " + line[: len(line) // 2],
+    lambda line: b"(VllmWorkerProcess pid=212) " + line,
+    lambda line: b"\x1b[1;36m(RayWorkerWrapper pid=9, ip=10.0.0.2)\x1b[0m " + line,
+    lambda line: b"> > " + line,
+    lambda line: b"```text",
+    lambda line: line + b"\r" + line[:10],
+    lambda line: line[: len(line) // 3],
+    lambda line: b"May 10 08:12:01 host vllm[212]: " + line,
+    lambda line: b"[1;36m" + line + b"[0m",
+    lambda line: b"2024-05-10 08:12:01",
+    lambda line: line.replace(b" ", b"\t"),
+)
+ENDINGS = (b"\n", b"\r\n", b"\r\r\n", b"", b"\n\n")
+FACT_VALUES = (None, True, False, 0, 7.5, -1, "0.4.2", "float16", "Tesla T4", ["Tesla T4", "A100"], float("nan"), "")
+FACT_NAMES = ("vllm_version", "pre_ampere", "dtype", "gpus", "tensor_parallel_size", "compute_capability",
+              "model_family", "quantization")
+SECRETS = ("hf_{}", "sk-{}", "sk-proj-{}", "AKIA{}")
+ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+KB, INDEX = kbcache.load()
+YAML_FILE = Path(tempfile.mkdtemp(prefix="logdoctor-fuzz-")) / "entry.yaml"
+
+
+class Source:
+    """The choices one input makes: from atheris' FuzzedDataProvider or from a seeded Random."""
+
+    def __init__(self, provider=None, rnd: random.Random | None = None) -> None:
+        self.provider, self.rnd = provider, rnd
+
+    def int(self, low: int, high: int) -> int:
+        if self.provider is not None:
+            return self.provider.ConsumeIntInRange(low, high)
+        return self.rnd.randint(low, high)
+
+    def bytes(self, count: int) -> bytes:
+        if self.provider is not None:
+            return self.provider.ConsumeBytes(count)
+        return self.rnd.randbytes(self.rnd.randint(0, count))
+
+    def text(self, count: int) -> str:
+        if self.provider is not None:
+            return self.provider.ConsumeUnicodeNoSurrogates(count)
+        alphabet = "()[]{}:-&*!|>'\"#,.?= \n\tabcxyz019_\\+$^é中\x00\x1b"
+        return "".join(self.rnd.choice(alphabet) for _ in range(self.rnd.randint(0, count)))
+
+    def pick(self, items):
+        return items[self.int(0, len(items) - 1)]
+
+
+def log_bytes(src: Source) -> bytes:
+    parts = []
+    for _ in range(src.int(0, 60)):
+        kind = src.int(0, 9)
+        if kind == 0:
+            parts.append(src.bytes(40))
+        elif kind == 1:
+            parts.append(b"x" * src.int(0, 3000) + src.pick(ENDINGS))
+        else:
+            parts.append(src.pick(WRAPPERS)(src.pick(REAL)) + src.pick(ENDINGS))
+    return b"".join(parts)
+
+
+def run_log(data: bytes) -> None:
+    for limit in (64, source.MAX_LINE_BYTES):
+        reader = source.LogReader(["-"], stdin=io.BytesIO(data), max_line_bytes=limit)
+        for line in reader:
+            if len(line.text) > limit or "\n" in line.text or "\r" in line.text:
+                raise AssertionError(f"line {line.number} breaks the source contract: {line.text[:80]!r}")
+    report = diagnose.run(["-"], stdin=io.BytesIO(data), kb=KB, index=INDEX, symptom="only outputs !!!!")
+    jsonout.report_document(report, 5)
+    markdown.render(report, 5)
+    text.render(report, 5)
+
+
+def run_yaml(src: Source) -> None:
+    YAML_FILE.write_bytes(src.text(400).encode("utf-8", "surrogatepass"))
+    try:
+        document, _node = yamlsafe.load(YAML_FILE)
+    except yamlsafe.YamlError:
+        return
+    with contextlib.suppress(knowledge.EntryError):
+        knowledge.entry_from_document(document, YAML_FILE, YAML_FILE.parent)
+
+
+def run_condition(src: Source) -> None:
+    try:
+        condition = conditions.compile_condition(src.text(200))
+    except conditions.ConditionError:
+        return
+    facts = {src.pick(FACT_NAMES): src.pick(FACT_VALUES) for _ in range(src.int(0, 5))}
+    if condition.evaluate(facts) not in (True, False, None):
+        raise AssertionError("a condition evaluated to something else than true, false or unknown")
+
+
+def run_regex(src: Source) -> None:
+    try:
+        signature = Signature.build({"regex": src.text(60)})
+    except SignatureError:
+        return
+    signature.similarity(src.text(300))
+
+
+def run_redact(src: Source) -> None:
+    shape = src.pick(SECRETS)
+    alphabet, length = (ALNUM[26:], 16) if shape.startswith("AKIA") else (ALNUM, 34)  # AWS: 16 of [A-Z0-9]
+    secret = shape.format("".join(alphabet[src.int(0, len(alphabet) - 1)] for _ in range(length)))
+    text_ = f"{src.text(40)} {secret} {src.text(40)}"
+    if secret in redact.redact(text_):
+        raise AssertionError(f"secret survived redaction: {text_!r}")
+
+
+def one_input(src: Source) -> None:
+    target = src.int(0, 5)
+    if target == 0:
+        run_log(log_bytes(src))
+    elif target == 1:
+        run_yaml(src)
+    elif target == 2:
+        run_condition(src)
+    elif target == 3:
+        run_regex(src)
+    elif target == 4:
+        run_redact(src)
+    else:
+        run_log(src.bytes(2000))
+
+
+def atheris_main() -> None:
+    def test_one_input(data: bytes) -> None:
+        one_input(Source(provider=atheris.FuzzedDataProvider(data)))
+
+    argv = [sys.argv[0], *(a for a in sys.argv[1:])]
+    for flag, default in (("-timeout=", "10"), ("-max_len=", "4096"), ("-len_control=", "20")):
+        if not any(a.startswith(flag) for a in argv):
+            argv.append(flag + default)
+    atheris.Setup(argv, test_one_input)
+    atheris.Fuzz()
+
+
+def random_main(runs: int, seed: int) -> None:
+    started = time.perf_counter()
+    slowest = (0.0, -1)
+    for number in range(runs):
+        rnd = random.Random(seed * 1_000_003 + number)
+        t0 = time.perf_counter()
+        try:
+            one_input(Source(rnd=rnd))
+        except Exception:
+            print(f"finding at input {number} (seed {seed}): replay with --random-one {seed} {number}", file=sys.stderr)
+            raise
+        elapsed = time.perf_counter() - t0
+        if elapsed > slowest[0]:
+            slowest = (elapsed, number)
+        if number and number % 10_000 == 0:
+            print(f"#{number} {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    print(f"random fuzz: {runs} inputs, seed {seed}, {time.perf_counter() - started:.0f} s, no finding; "
+          f"slowest input {slowest[1]} took {slowest[0]:.2f} s")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("LOGDOCTOR_NO_PROGRESS", "1")
+    if "--random-one" in sys.argv:
+        at = sys.argv.index("--random-one")
+        seed, number = int(sys.argv[at + 1]), int(sys.argv[at + 2])
+        one_input(Source(rnd=random.Random(seed * 1_000_003 + number)))
+    elif "--random" in sys.argv:
+        at = sys.argv.index("--random")
+        random_main(int(sys.argv[at + 1]), int(sys.argv[at + 2]) if len(sys.argv) > at + 2 else 1)
+    elif atheris is None:
+        sys.exit("atheris is not installed: pip install atheris, or run with --random N")
+    else:
+        atheris_main()
