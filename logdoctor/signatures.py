@@ -13,6 +13,7 @@ grows with the anchors present in it, not with the size of the knowledge base.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 
 try:  # the regex parser of the standard library, used only to find a regex's required literal
@@ -81,7 +82,9 @@ def _required_runs(nodes) -> list[str]:  # type: ignore[no-untyped-def]
 def _regex_anchor(pattern: str) -> str | None:
     """The longest literal every match of `pattern` contains (4+ characters), or None."""
     try:
-        parsed = _sre_parser.parse(pattern)
+        with warnings.catch_warnings():  # `[[`, `--` in a class: Python's parser warns, RE2 has accepted it
+            warnings.simplefilter("ignore")
+            parsed = _sre_parser.parse(pattern)
     except (re.error, OverflowError, RecursionError, ValueError):
         return None
     if parsed.state.flags & re.IGNORECASE:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -287,3 +288,13 @@ def test_malformed_fields_are_entry_errors_not_crashes(tmp_path, change, message
     log = tmp_path / "server.log"
     log.write_text(FIXTURE)
     assert CliRunner().invoke(main, [str(log), "--kb", str(root)]).exit_code in (0, 1)
+
+
+# -- findings of benchmarks/fuzz.py, kept as regression tests -----------------------------------------------
+def test_fuzz_finding_a_regex_python_would_warn_about_loads_without_noise(tmp_path):
+    # `[[` in a class is valid RE2; Python's parser (used only to find the anchor) printed a FutureWarning.
+    root = _kb(tmp_path, ENTRY.replace('literal: "Address already in use"', "regex: 'Address [[a]--x|Address already'"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        entry = knowledge.load([root], include_builtin=False).get("port-taken")
+    assert entry is not None and entry.signatures[0].anchors == ("Address ",)
