@@ -16,7 +16,7 @@ import re
 _OPENERS = "([{"
 _CLOSERS = ")]}"
 # vLLM 0.6.3–0.6.4 forgot a comma: `chunked_prefill_enabled=False multi_step_stream_outputs=True`.
-_GLUED_PAIR = re.compile(r"^(\S+) ([A-Za-z_]\w*=.*)$")
+_GLUED_KEY = re.compile(r"[A-Za-z_]\w*=")
 
 
 def _top_level_items(text: str) -> list[str]:
@@ -71,20 +71,36 @@ def _split_pair(item: str) -> tuple[str, str] | None:
     return None
 
 
+def _unglued(key: str, value: str) -> list[tuple[str, str]]:
+    """`key=v1 k2=v2 k3=v3` (pairs that lost their commas) as [(key, v1), (k2, v2), (k3, v3)].
+
+    Walks the value once with positions: a dump of thousands of glued pairs stays linear.
+    """
+    if any(mark in value for mark in "([{<'\""):
+        return [(key, value)]
+    text = value.strip()
+    found, position = [], 0
+    while True:
+        space = text.find(" ", position)
+        token = text[position:space] if space > position else ""
+        glued = _GLUED_KEY.match(text, space + 1) if token and not any(c.isspace() for c in token) else None
+        if glued is None:
+            found.append((key, text[position:]))
+            return found
+        found.append((key, text[position:space]))
+        key, position = text[space + 1:glued.end() - 1], glued.end()
+        while position < len(text) and text[position].isspace():
+            position += 1
+
+
 def read_pairs(text: str) -> dict[str, str]:
     """Every top-level pair of a config dump, values unquoted but otherwise as printed."""
     pairs: dict[str, str] = {}
-    pending = _top_level_items(text)
-    while pending:
-        item = pending.pop(0)
+    for item in _top_level_items(text):
         pair = _split_pair(item)
         if pair is None:
             continue
-        key, value = pair
-        glued = _GLUED_PAIR.match(value.strip())
-        if glued and not any(mark in value for mark in "([{<'\""):
-            value = glued.group(1)
-            pending.insert(0, glued.group(2))
-        if key.isidentifier() or key.replace("-", "_").isidentifier():
-            pairs.setdefault(key, _unquote(value))
+        for key, value in _unglued(*pair):
+            if key.isidentifier() or key.replace("-", "_").isidentifier():
+                pairs.setdefault(key, _unquote(value))
     return pairs

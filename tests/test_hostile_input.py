@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from logdoctor import source
+from logdoctor import kvdump, source
 from logdoctor.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,3 +206,22 @@ def test_usage_and_input_errors_are_one_line_and_exit_2(args):
     assert b"Traceback" not in result.stderr
     stderr = result.stderr.decode()
     assert stderr.count("\n") == 1 and stderr.startswith("logdoctor: "), stderr
+
+
+# -- found by a worst-case scan of every template with 60 KiB fillers (see README "Robustness") -----------
+@pytest.mark.parametrize("dump", [
+    "a=1" + "," * 1_000_000 + ")",  # a million empty items: each was popped off the front of a list
+    "a=" + " ".join(f"k{i}=1" for i in range(100_000)) + ")",  # pairs that lost their commas, re-split each time
+])
+def test_config_dump_reading_is_linear(dump):
+    # Lines are cut at 64 KiB, which bounded the damage to ~0.7 s a line; unbounded text shows the shape.
+    pairs = kvdump.read_pairs(dump)
+    if "k99999" in dump:
+        assert len(pairs) == 100_000 and pairs["a"] == "k0=1" and pairs["k99999"] == "1"
+    else:
+        assert pairs == {"a": "1"}
+
+
+def test_glued_config_pairs_still_split():
+    assert kvdump.read_pairs("chunked_prefill_enabled=False multi_step_stream_outputs=True, x='a b=c'") == {
+        "chunked_prefill_enabled": "False", "multi_step_stream_outputs": "True", "x": "a b=c"}
