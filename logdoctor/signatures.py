@@ -22,7 +22,6 @@ except ImportError:  # Python < 3.11
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
 import re2
-from rapidfuzz import fuzz
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -181,6 +180,8 @@ class Signature:
 
 def _segment_score(segment: str, masked: str) -> float:
     """0..100: the segment found in the line; a line shorter than the segment covers only part of it."""
+    from rapidfuzz import fuzz  # imported on the first template tried: most short logs never try one
+
     score = fuzz.partial_ratio(segment, masked)
     if len(masked) < len(segment):
         score *= len(masked) / len(segment)
