@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import re2
+
 from logdoctor import envelope, messages
 from logdoctor.scan import LiteralScanner
 from logdoctor.source import Line
@@ -100,9 +102,13 @@ def prefilter_literals(extra_anchors: Iterable[str] = ()) -> list[str]:
     return sorted(literals, key=lambda literal: (-len(literal), literal))
 
 
-def _literal_pattern(literals: Iterable[str]) -> re.Pattern[str]:
-    unique = sorted(set(literals), key=len, reverse=True)
-    return re.compile("|".join(re.escape(literal) for literal in unique))
+def _literal_pattern(literals: Iterable[str]) -> re2._Regexp:
+    """An alternation of the literals, longest first, so `finditer` yields the leftmost-longest ones.
+    RE2 compiles it in a millisecond where Python's `re` takes tens (start-up time)."""
+    unique = sorted(set(literals), key=lambda literal: (-len(literal), literal))
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile("|".join(re.escape(literal) for literal in unique), options)
 
 
 class LineParser:
