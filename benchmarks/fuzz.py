@@ -3,6 +3,7 @@
     pip install atheris                       # coverage-guided (libFuzzer); without it: seeded random
     python benchmarks/fuzz.py -runs=100000    # ≥100k inputs; libFuzzer flags pass through
     python benchmarks/fuzz.py --random 100000 # the same targets from a seeded random generator
+    python benchmarks/fuzz.py --worst         # each template's line with 60 KiB fillers: nothing over 0.25 s
 
 One input drives one of six targets, chosen by its first byte:
 
@@ -50,7 +51,7 @@ def _import():
             SignatureError)
 
 
-if atheris is not None and "--random" not in sys.argv:
+if atheris is not None and "--random" not in sys.argv and "--worst" not in sys.argv:
     with atheris.instrument_imports(include=["logdoctor"]):
         MODULES = _import()
 else:
@@ -192,6 +193,44 @@ def one_input(src: Source) -> None:
         run_log(src.bytes(2000))
 
 
+FILLERS = ("a", " ", "'", "(", "=", ",", "0", "1.", "a=", "'a', ", "x ", "(a", "[", "{'a': ", "\\", "/a", ":",
+           "GiB ", "-", "\t", "a=1 ", "hf_", "://a:", "Error: ")
+
+
+def worst_case_main(budget: float) -> None:
+    """Every template's example line with 60 KiB of one repeated filler at its start, middle and end:
+    a super-linear path in the parser, the masks or redaction shows as a slow line (each line is
+    at most 64 KiB, so a quadratic path costs ~seconds a line rather than forever)."""
+    from logdoctor.parse import LineParser
+    from logdoctor.signatures import mask
+    from logdoctor.source import Line
+
+    examples: dict[tuple, str] = {}
+    for raw in REAL:
+        line = raw.decode("utf-8", "replace")
+        kinds = tuple(sorted({event.kind for event in LineParser().feed(Line(1, line))}))
+        examples.setdefault(kinds, line)
+    size = source.MAX_LINE_BYTES - 4096
+    timings = []
+    for kinds, example in examples.items():
+        for unit in FILLERS:
+            filler = (unit * (size // len(unit)))[:size]
+            half = len(example) // 2
+            for line in (example + filler, example[:half] + filler + example[half:], filler + example):
+                started = time.perf_counter()
+                LineParser().feed(Line(1, line))
+                mask(line)
+                redact.redact(line)
+                timings.append((time.perf_counter() - started, kinds, unit, line[:60]))
+    timings.sort(key=lambda item: item[0], reverse=True)
+    slow = [item for item in timings if item[0] > budget]
+    for seconds, kinds, unit, start in timings[:5]:
+        print(f"{seconds:.3f} s  {'/'.join(kinds) or '-'}  filler {unit!r}  {start!r}")
+    print(f"worst case: {len(timings)} lines of {size} bytes from {len(examples)} templates, "
+          f"{len(slow)} over {budget} s")
+    sys.exit(1 if slow else 0)
+
+
 def atheris_main() -> None:
     def test_one_input(data: bytes) -> None:
         one_input(Source(provider=atheris.FuzzedDataProvider(data)))
@@ -226,7 +265,9 @@ def random_main(runs: int, seed: int) -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("LOGDOCTOR_NO_PROGRESS", "1")
-    if "--random-one" in sys.argv:
+    if "--worst" in sys.argv:
+        worst_case_main(0.25)
+    elif "--random-one" in sys.argv:
         at = sys.argv.index("--random-one")
         seed, number = int(sys.argv[at + 1]), int(sys.argv[at + 2])
         one_input(Source(rnd=random.Random(seed * 1_000_003 + number)))

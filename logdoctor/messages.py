@@ -464,10 +464,13 @@ def config_facts(pairs: dict[str, str]) -> dict:
     return facts
 
 
+_SHLEX_MAX_CHARS = 8192  # a real command line is a few hundred characters
+
+
 def command_line_facts(command: str) -> dict:
     """Facts from a vLLM / Xinference command line (`serve MODEL --max-model-len 8192 -tp 2`)."""
-    try:
-        words = shlex.split(command)
+    try:  # shlex builds each token a character at a time (quadratic): not on a hostile 64 KiB line
+        words = shlex.split(command) if len(command) <= _SHLEX_MAX_CHARS else command.split()
     except ValueError:
         words = command.split()
     pairs: dict[str, str] = {}

@@ -225,3 +225,12 @@ def test_config_dump_reading_is_linear(dump):
 def test_glued_config_pairs_still_split():
     assert kvdump.read_pairs("chunked_prefill_enabled=False multi_step_stream_outputs=True, x='a b=c'") == {
         "chunked_prefill_enabled": "False", "multi_step_stream_outputs": "True", "x": "a b=c"}
+
+
+def test_a_command_line_with_a_huge_token_is_read_in_linear_time():
+    # shlex grows a token one character at a time: ~0.25 s for one 64 KiB line, minutes for 1 MB.
+    from logdoctor.messages import command_line_facts
+
+    facts = command_line_facts("serve /models/Qwen2-7B --max-model-len 4096 --x " + "(a" * 500_000)
+    assert facts["max_model_len"] == 4096
+    assert command_line_facts("serve 'my model' --dtype half")["dtype"] == "float16"
