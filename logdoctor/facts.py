@@ -20,7 +20,9 @@ from logdoctor.redact import redact_value
 
 MAX_EVIDENCE_LINES = 12
 _LIST_FACTS = frozenset({"gpus"})
-_RULE_STRENGTH = {"engine_config": 3, "xinference_launch": 1, "xinference_model_config": 1}
+# The engine's auto-fit (0.32+, `--max-model-len auto`) comes after the config dump and replaces its
+# max_seq_len: the length it states is the one the server runs with.
+_RULE_STRENGTH = {"engine_config": 3, "auto_fit_max_model_len": 4, "xinference_launch": 1, "xinference_model_config": 1}
 _WEAK_VALUES = {("dtype", "auto"), ("quantization", "none"), ("distributed_backend", "uni")}
 _ERROR_FACTS = ("error_type", "error_message")
 # Templates only vLLM / Xinference print: a compose service that shows one is the engine's.

@@ -432,7 +432,9 @@ def _config_value(fact: str, raw: str) -> object | None:
     kind = _fact_kind(fact)
     try:
         if kind == "int":
-            return int(float(value))
+            number = int(float(value))
+            # `--max-model-len auto` is stored as -1: the length is fitted later, not stated here
+            return None if fact == "max_model_len" and number <= 0 else number
         if kind == "float":
             return float(value)
     except ValueError:

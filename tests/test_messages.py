@@ -86,6 +86,13 @@ EXAMPLES = [
      {"gpus": ["NVIDIA A10G"]}),
     ("|   1  Tesla V100-SXM2...  Off  | 00000000:00:1F.0 Off |                    0 |",
      {"gpus": ["Tesla V100-SXM2..."]}),
+    # driver 550+ (nvidia-smi 580 here): the Bus-Id column is wider, the id no longer follows `| `
+    ("|   0  NVIDIA H100 80GB HBM3          On  |   00000000:18:00.0 Off |                    0 |",
+     {"gpus": ["NVIDIA H100 80GB HBM3"]}),
+    # `--max-model-len auto` (0.32+) is -1 in the launch arguments: no length is stated yet
+    ("(APIServer pid=1) INFO 10-14 09:12:09 [startup.py:96] non-default args: "
+     "{'model': 'meta-llama/Llama-3.3-70B-Instruct', 'max_model_len': -1, 'tensor_parallel_size': 2}",
+     {"tensor_parallel_size": 2, "max_model_len": None}),
     # `python collect_env.py` / `vllm collect-env` output pasted with a log (PyTorch's collect_env wording)
     ("PyTorch version: 2.3.0+cu121", {"torch_version": "2.3.0+cu121"}),
     ("CUDA used to build PyTorch: 12.1", {"cuda_version": "12.1"}),
@@ -222,3 +229,18 @@ def test_lines_without_an_anchor_are_not_parsed():
 
 def test_backend_word_that_is_not_an_attention_backend_is_ignored():
     assert "attention_backend" not in _facts_of("INFO 01-01 00:00:00 [mxfp4.py:1] Using Marlin backend")
+
+
+def test_auto_fitted_max_model_len_replaces_the_config_dump(tmp_path):
+    from logdoctor.pipeline import analyze
+
+    log = tmp_path / "autofit.log"
+    log.write_text(
+        "(EngineCore pid=287) INFO 10-14 09:12:24 [core.py:139] Initializing a V1 LLM engine (v0.32.0) with config: "
+        "model='m', dtype=torch.bfloat16, max_seq_len=131072, tensor_parallel_size=2\n"
+        "(EngineCore pid=287) INFO 10-14 09:14:10 [kv_cache_utils.py:1104] Auto-fit max_model_len: reduced from 131072 "
+        "to 21680 to fit in available KV cache memory (3.31 GiB)\n"
+        "(EngineCore pid=287) INFO 10-14 09:14:10 [kv_cache_utils.py:1147] GPU KV cache size: 21,680 tokens, "
+        "Maximum concurrency for 21,680 tokens per request: 1.00x\n", encoding="utf-8")
+    facts = analyze([str(log)]).sheet.facts
+    assert facts["max_model_len"] == 21680 and facts["kv_cache_fits_max_model_len"] is True
