@@ -234,3 +234,15 @@ def test_a_command_line_with_a_huge_token_is_read_in_linear_time():
     facts = command_line_facts("serve /models/Qwen2-7B --max-model-len 4096 --x " + "(a" * 500_000)
     assert facts["max_model_len"] == 4096
     assert command_line_facts("serve 'my model' --dtype half")["dtype"] == "float16"
+
+
+def test_overlong_lines_deep_in_a_large_log_are_cut_and_marked_too(tmp_path):
+    # past the head, the body is read in blocks (scan.py): the limit and its marks must hold there as well
+    noise = 'INFO:     127.0.0.1:5000 - "POST /v1/chat/completions HTTP/1.1" 200 OK\n' * 60_000
+    path = tmp_path / "deep.log"
+    overlong = CONFIG[:-1] + ", hf_config=" + "z" * 1_000_000 + ")\n" + "y" * 200_000 + "\n"
+    path.write_text(noise + overlong + ERROR + "\n")
+    report = _report(_diagnose(path))
+    assert report["input"]["truncated"] == 2 and report["input"]["truncated_at"] == [60_001, 60_002]
+    assert report["input"]["lines"] == 60_003
+    assert report["facts"]["tensor_parallel_size"] == 4 and report["facts"]["error_type"] == "ValueError"
