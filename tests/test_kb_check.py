@@ -3,49 +3,20 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from logdoctor.cli import main
 
-TAXONOMY = "version: 1\ncategories:\n  port-in-use: the server port is already taken\n"
-FIXTURE = ("INFO 05-10 08:12:01 api_server.py:160] vLLM API server version 0.4.2\n"
-           "OSError: [Errno 98] Address already in use\n")
-GOOD = """\
-id: port-taken
-title: The port is already in use
-category: port-in-use
-symptoms: [server does not start, 端口被占用]
-signatures:
-  - literal: "Address already in use"
-    decisive: true
-cause: Another process listens on the port.
-remedies:
-  - text: Pick another port.
-    vllm: "--port 8001"
-references: [https://github.com/vllm-project/vllm/issues/1]
-fixtures:
-  positive: [port-taken.log]
-"""
+from .privatekb import ENTRY, kb_check, write_kb
 
-
-def _kb(tmp_path: Path, entry: str, name: str = "port-taken") -> Path:
-    root = tmp_path / "kb"
-    (root / "serving").mkdir(parents=True)
-    (root / "taxonomy.yaml").write_text(TAXONOMY)
-    (root / "serving" / f"{name}.yaml").write_text(entry)
-    (root / "serving" / "port-taken.log").write_text(FIXTURE)
-    return root
-
-
-def _check(root: Path):
-    return CliRunner().invoke(main, ["kb", "check", "--no-builtin", "--kb", str(root)])
+GOOD = ENTRY.replace("[server does not start]", "[server does not start, 端口被占用]").replace(
+    "  - text: Pick another port.\n", '  - text: Pick another port.\n    vllm: "--port 8001"\n')
 
 
 def test_a_good_entry_passes(tmp_path):
-    result = _check(_kb(tmp_path, GOOD))
+    result = kb_check(write_kb(tmp_path, GOOD))
     assert result.exit_code == 0, result.output
     assert "all entries valid" in result.output
 
@@ -63,8 +34,8 @@ def test_a_good_entry_passes(tmp_path):
     ],
 )
 def test_each_kind_of_broken_entry_names_file_and_line(tmp_path, change, line, message):
-    root = _kb(tmp_path, GOOD.replace(*change))
-    result = _check(root)
+    root = write_kb(tmp_path, GOOD.replace(*change))
+    result = kb_check(root)
     assert result.exit_code == 1
     where = f"{root / 'serving' / 'port-taken.yaml'}:{line}: "
     assert any(row.startswith(where) and message in row for row in result.output.splitlines()), result.output
@@ -72,28 +43,28 @@ def test_each_kind_of_broken_entry_names_file_and_line(tmp_path, change, line, m
 
 def test_backtracking_regex_is_refused_even_if_python_accepts_it(tmp_path):
     entry = GOOD.replace('literal: "Address already in use"', "regex: '(?=Address)Address already'")
-    result = _check(_kb(tmp_path, entry))
+    result = kb_check(write_kb(tmp_path, entry))
     assert result.exit_code == 1
     assert ":6: regex is not valid RE2" in result.output
 
 
 def test_yaml_alias_bomb_is_refused(tmp_path):
     bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
-    result = _check(_kb(tmp_path, bomb))
+    result = kb_check(write_kb(tmp_path, bomb))
     assert result.exit_code == 1
     assert ":1: YAML anchors (&name) are not allowed" in result.output
 
 
 def test_fixture_on_which_the_entry_does_not_rank_first(tmp_path):
-    root = _kb(tmp_path, GOOD)
+    root = write_kb(tmp_path, GOOD)
     (root / "serving" / "port-taken.log").write_text("INFO:     Application startup complete.\n")
-    result = _check(root)
+    result = kb_check(root)
     assert result.exit_code == 1
     assert ":14: positive fixture port-taken.log: ranks nothing first" in result.output
 
 
 def test_kb_list_json_layers_a_private_kb_over_the_builtin(tmp_path):
-    root = _kb(tmp_path, GOOD)
+    root = write_kb(tmp_path, GOOD)
     result = CliRunner().invoke(main, ["kb", "list", "--format", "json", "--kb", str(root)])
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
@@ -103,7 +74,7 @@ def test_kb_list_json_layers_a_private_kb_over_the_builtin(tmp_path):
 
 
 def test_kb_new_drafts_an_entry_that_kb_check_refuses_until_filled_in(tmp_path):
-    root = _kb(tmp_path, GOOD)
+    root = write_kb(tmp_path, GOOD)
     log = tmp_path / "server.log"
     log.write_text("INFO 07-02 11:20:31 api_server.py:177] vLLM API server version 0.5.0.post1\n"
                    "ValueError: max_num_batched_tokens (8192) is smaller than max_model_len (32768). Increase it\n")
@@ -115,7 +86,7 @@ def test_kb_new_drafts_an_entry_that_kb_check_refuses_until_filled_in(tmp_path):
     assert "#   vllm_version = '0.5.0.post1'" in draft
     assert (root / "serving" / "batch-limit.log").read_text() == log.read_text()
     title_line = next(n for n, text in enumerate(draft.splitlines(), 1) if text.startswith("title:"))
-    result = _check(root)
+    result = kb_check(root)
     assert result.exit_code == 1
     expected = f"{root / 'serving' / 'batch-limit.yaml'}:{title_line}: unfinished draft: 'TODO: one line a user"
     assert expected in result.output

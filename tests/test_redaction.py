@@ -16,6 +16,8 @@ from logdoctor import redact
 from logdoctor.cli import main
 from logdoctor.pipeline import analyze
 
+from .privatekb import write_kb
+
 # kind -> (the text as it appears in a log, the secret part that must not be printed)
 SECRETS = {
     "hf token": ("hf_AbCdEfGhIjKlMnOpQrStUvWxYz123456", "hf_AbCdEfGhIjKlMnOpQrStUvWxYz123456"),
@@ -29,22 +31,6 @@ SECRETS = {
     "aws key id": ("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
     "aws secret": ("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG"),
 }
-TAXONOMY = "version: 1\ncategories:\n  port-in-use: the server port is already taken\n"
-ENTRY = """\
-id: port-taken
-title: The port is already in use
-category: port-in-use
-symptoms: [server does not start]
-signatures:
-  - literal: "Address already in use"
-    decisive: true
-cause: Another process listens on the port.
-remedies:
-  - text: Pick another port.
-references: [https://github.com/vllm-project/vllm/issues/1]
-fixtures:
-  positive: [port-taken.log]
-"""
 
 
 def _log(planted: str) -> str:
@@ -61,12 +47,7 @@ def _log(planted: str) -> str:
 
 @pytest.fixture
 def kb(tmp_path: Path) -> Path:
-    root = tmp_path / "kb"
-    (root / "serving").mkdir(parents=True)
-    (root / "taxonomy.yaml").write_text(TAXONOMY)
-    (root / "serving" / "port-taken.yaml").write_text(ENTRY)
-    (root / "serving" / "port-taken.log").write_text(_log("x=1"))
-    return root
+    return write_kb(tmp_path, fixture=_log("x=1"))
 
 
 @pytest.mark.parametrize("kind", SECRETS)
