@@ -42,9 +42,10 @@ _V1_FILES = frozenset({
 })
 _MP_FILES = frozenset({"multiproc_worker_utils.py", "multiproc_gpu_executor.py"})
 _RAY_FILES = frozenset({"ray_utils.py", "ray_gpu_executor.py", "ray_distributed_executor.py"})
-_HINT_ANCHORS = (
+_HINT_ANCHORS = (  # `llm_engine.py` only as a header's file: V0 logs every request from async_llm_engine.py
     "(VllmWorkerProcess", "(RayWorker", "(EngineCore", "(VllmWorker", "(Worker_", "model_runner.py",
-    "llm_engine.py", "gpu_executor.py", "worker.py:", "executor_base.py", "ray_utils.py", "core.py:",
+    " llm_engine.py", "[llm_engine.py", "/llm_engine.py", "gpu_executor.py", "worker.py:", "executor_base.py",
+    "ray_utils.py", "core.py:",
 )
 _ERROR_ANCHORS = ("Error", "Exception", "Traceback", "[address=", "Killed", "Aborted", "Segmentation fault")
 
@@ -93,12 +94,14 @@ class _Context:
     seen_tags: set = field(default_factory=set)
 
 
-def prefilter_literals(extra_anchors: Iterable[str] = ()) -> list[str]:
+def prefilter_literals(extra_anchors: Iterable[str] = (), hints: bool = True) -> list[str]:
     """Every literal the line prefilter looks for, longest first: the template anchors, the engine
-    hints, the error markers and `extra_anchors` (the knowledge base's). One list, so that the
-    prefilter and anything measured against it (benchmarks/bench.py's `grep -E`) cannot drift apart.
+    hints (unless `hints` is false), the error markers and `extra_anchors` (the knowledge base's). One
+    list, so that the prefilter and anything measured against it (benchmarks/bench.py's `grep -E`)
+    cannot drift apart.
     """
-    literals = {*(anchor.literal for anchor in messages.anchors()), *_HINT_ANCHORS, *_ERROR_ANCHORS, *extra_anchors}
+    literals = {*(anchor.literal for anchor in messages.anchors()), *(_HINT_ANCHORS if hints else ()),
+                *_ERROR_ANCHORS, *extra_anchors}
     return sorted(literals, key=lambda literal: (-len(literal), literal))
 
 
@@ -119,7 +122,8 @@ class LineParser:
         for anchor in messages.anchors():
             self._by_literal.setdefault(anchor.literal, []).append(anchor)
         self._message_anchors = _literal_pattern(self._by_literal)
-        self.literals = prefilter_literals(extra_anchors)  # the reader may skip lines holding none of these
+        self._extra_anchors = tuple(extra_anchors)
+        self.literals = prefilter_literals(self._extra_anchors)  # the reader may skip lines holding none of these
         self.prefilter = LiteralScanner(self.literals)
         self._context = _Context()
         self.last_message: str | None = None  # message of the last line that passed the prefilter
@@ -179,6 +183,8 @@ class LineParser:
         if context.hint_budget <= 0:
             return {}
         context.hint_budget -= 1
+        if not context.hint_budget:  # hints are read no more: a worker tag alone no longer makes a line worth parsing
+            self.prefilter = LiteralScanner(prefilter_literals(self._extra_anchors, hints=False))
         hints: dict = {}
         for tag in env.tags:
             name = tag.split(" ", 1)[0]

@@ -244,3 +244,20 @@ def test_auto_fitted_max_model_len_replaces_the_config_dump(tmp_path):
         "Maximum concurrency for 21,680 tokens per request: 1.00x\n", encoding="utf-8")
     facts = analyze([str(log)]).sheet.facts
     assert facts["max_model_len"] == 21680 and facts["kv_cache_fits_max_model_len"] is True
+
+
+def test_a_v0_request_line_from_async_llm_engine_is_not_parsed():
+    parser = LineParser()
+    line = "INFO 05-10 08:12:01 async_llm_engine.py:173] Added request cmpl-5f1c2a7b9e8d4c3a."
+    assert parser.feed(Line(1, line)) == [] and parser.last_message is None
+    assert parser.feed(Line(2, "INFO 05-10 08:12:01 llm_engine.py:100] Initializing an LLM engine"))
+
+
+def test_worker_tags_stop_making_lines_worth_parsing_once_the_hints_are_read():
+    parser = LineParser()
+    tagged = "(VllmWorkerProcess pid=212) INFO 05-10 08:12:01 custom_all_reduce.py:224] Registering 3395 graphs"
+    assert parser.feed(Line(1, tagged)) and parser.last_message is not None
+    for number in range(2, 500):
+        parser.feed(Line(number, tagged))
+    assert parser.feed(Line(500, tagged)) == [] and parser.last_message is None
+    assert parser.feed(Line(501, "(VllmWorkerProcess pid=212) RuntimeError: CUDA error: out of memory"))
