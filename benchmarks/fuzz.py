@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.logpieces import ENDINGS, WRAPPERS, real_lines  # noqa: E402  (after the path is set)
+
 try:
     import atheris
 except ImportError:  # the random mode needs nothing
@@ -59,27 +61,7 @@ else:
 (conditions, diagnose, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text, Signature,
  SignatureError) = MODULES
 
-REAL = sorted({line for log in [*sorted((ROOT / "samples").glob("*.log")),
-                                *sorted((ROOT.parent / "shared" / "corpus").glob("*/log.txt"))]
-               for line in log.read_bytes().splitlines() if line.strip()})
-WRAPPERS = (
-    lambda line: line,
-    lambda line: b"2024-05-10T08:12:01.123456789Z " + line,
-    lambda line: b"vllm-1  | " + line,
-    lambda line: b"2024-05-10T08:12:01.123456789Z stdout F " + line,
-    lambda line: b"2024-05-10T08:12:01.123456789Z stderr P " + line[: len(line) // 2],
-    lambda line: b"(VllmWorkerProcess pid=212) " + line,
-    lambda line: b"\x1b[1;36m(RayWorkerWrapper pid=9, ip=10.0.0.2)\x1b[0m " + line,
-    lambda line: b"> > " + line,
-    lambda line: b"```text",
-    lambda line: line + b"\r" + line[:10],
-    lambda line: line[: len(line) // 3],
-    lambda line: b"May 10 08:12:01 host vllm[212]: " + line,
-    lambda line: b"[1;36m" + line + b"[0m",
-    lambda line: b"2024-05-10 08:12:01",
-    lambda line: line.replace(b" ", b"\t"),
-)
-ENDINGS = (b"\n", b"\r\n", b"\r\r\n", b"", b"\n\n")
+REAL = real_lines()
 FACT_VALUES = (None, True, False, 0, 7.5, -1, "0.4.2", "float16", "Tesla T4", ["Tesla T4", "A100"], float("nan"), "")
 FACT_NAMES = ("vllm_version", "pre_ampere", "dtype", "gpus", "tensor_parallel_size", "compute_capability",
               "model_family", "quantization")

@@ -23,32 +23,12 @@ from logdoctor.parse import LineParser
 from logdoctor.pipeline import analyze
 from logdoctor.signatures import Signature, SignatureError
 
-from .conftest import CORPUS, SAMPLES
+from .logpieces import ENDINGS, WRAPPERS, real_lines
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _real_lines() -> list[bytes]:
-    logs = sorted(SAMPLES.glob("*.log")) + sorted(CORPUS.glob("*/log.txt"))
-    lines = {line for log in logs for line in log.read_bytes().splitlines()[:400] if line.strip()}
-    return sorted(lines)
-
-
-REAL = _real_lines()
-WRAPPERS = (  # how a line reaches us: raw, docker -t, compose, CRI (full/partial), Ray tag, colour, quote, fence
-    lambda line: line,
-    lambda line: b"2024-05-10T08:12:01.123456789Z " + line,
-    lambda line: b"vllm-1  | " + line,
-    lambda line: b"2024-05-10T08:12:01.123456789Z stdout F " + line,
-    lambda line: b"2024-05-10T08:12:01.123456789Z stderr P " + line[: len(line) // 2],
-    lambda line: b"(VllmWorkerProcess pid=212) " + line,
-    lambda line: b"\x1b[1;36m(RayWorkerWrapper pid=9, ip=10.0.0.2)\x1b[0m " + line,
-    lambda line: b"> " + line,
-    lambda line: b"```",
-    lambda line: line + b"\r" + line[:10],
-    lambda line: line[: len(line) // 3],  # cut mid-line (and mid UTF-8 sequence)
-)
-ENDINGS = (b"\n", b"\r\n", b"\r\r\n")
+REAL = real_lines(400)
 
 _KB: list = []
 
