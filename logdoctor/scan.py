@@ -37,10 +37,12 @@ class LiteralScanner:
         self._patterns: tuple[object, object] | None = None  # RE2 for str lines and for byte blocks
         wanted = os.environ.get(ENGINE_VARIABLE, "hyperscan") == "hyperscan" and bool(self._literals)
         self.engine = "hyperscan" if wanted and _hyperscan_installed() else "re2"
+        # Single lines: Hyperscan only when its database can be cached (else RE2 compiles faster).
+        self._lines_by_hyperscan = self.engine == "hyperscan" and not cache.disabled()
 
     def contains(self, text: str) -> bool:
         """True when `text` holds one of the literals (the per-line prefilter)."""
-        if self.engine == "hyperscan" and (self._database is not None or not cache.disabled()):
+        if self._lines_by_hyperscan:
             hits = self._hits
             hits.clear()
             self._hyperscan().scan(text.encode("utf-8", "surrogatepass"), match_event_handler=self._on_match)
