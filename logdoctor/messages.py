@@ -209,6 +209,12 @@ class MessageFacts(Transformer):
     def collect_env_gpu(self, items: list) -> dict:
         return {"gpus": [str(_tokens(items)["REST"][0]).split(" (UUID")[0].strip()]}
 
+    def collect_env_gpu_row(self, items: list) -> dict:
+        return {"gpus": [str(_tokens(items)["COLLECT_ENV_GPU_NAME"][0]).split(" (UUID")[0].strip()]}
+
+    def collect_env_vllm(self, items: list) -> dict:
+        return {"vllm_version": str(_tokens(items)["VERSION"][0])}
+
     def unsloth_capability(self, items: list) -> dict:
         return {"compute_capability": float(_number(items[0]))}
 

@@ -99,6 +99,15 @@ EXAMPLES = [
     ("CUDA runtime version: 12.1.105", {"cuda_version": "12.1.105"}),
     ("GPU models and configuration: GPU 0: NVIDIA A10G", {"gpus": ["NVIDIA A10G"]}),
     ("Nvidia driver version: 535.183.01", {"driver_version": "535.183.01"}),
+    ("vLLM Version: 0.6.4.post1", {"vllm_version": "0.6.4.post1"}),
+    # the aligned layout of later `vllm collect-env`, and one GPU per line below the heading
+    ("Nvidia driver version        : 550.90.07", {"driver_version": "550.90.07"}),
+    ("CUDA runtime version         : 12.4.131", {"cuda_version": "12.4.131"}),
+    ("vLLM Version                 : 0.8.5.post1", {"vllm_version": "0.8.5.post1"}),
+    ("GPU models and configuration : GPU 0: NVIDIA H100 80GB HBM3", {"gpus": ["NVIDIA H100 80GB HBM3"]}),
+    ("GPU 1: NVIDIA A100-SXM4-80GB", {"gpus": ["NVIDIA A100-SXM4-80GB"]}),
+    ("GPU 3: Tesla T4 (UUID: GPU-5a1c2b3d-0000-1111-2222-333344445555)", {"gpus": ["Tesla T4"]}),
+    ("RuntimeError: NCCL error on GPU 0: unhandled system error", {"gpus": None}),
     # Unsloth's banner and its vLLM helper (fast_inference)
     ("   \\\\   /|    Tesla T4. Num GPUs = 1. Max memory: 14.741 GB. Platform: Linux.", {"gpus": ["Tesla T4"]}),
     ("O^O/ \\_/ \\    Torch: 2.5.1+cu124. CUDA: 7.5. CUDA Toolkit: 12.4. Triton: 3.1.0", {"cuda_version": "12.4"}),
