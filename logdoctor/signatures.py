@@ -175,7 +175,26 @@ class Signature:
         masked = masked if masked is not None else mask(message)
         total = sum(len(s) for s in self._segments)
         score = sum(_segment_score(segment, masked) * len(segment) for segment in self._segments) / total
-        return score / 100 if score >= self.min_similarity else 0.0
+        return score / 100 if score >= self.min_similarity else self._cut_similarity(masked, total)
+
+    def _cut_similarity(self, masked: str, total: int) -> float:
+        """A line cut mid-way (by a paste, a terminal or a log viewer) holds only the start of a message:
+        the template's leading segments, verbatim and in order, then the line ends inside the next
+        segment or inside the placeholder before it. That counts, in proportion to the part of the
+        template's text present, when it is at least half of it (and 24 characters)."""
+        covered, position = 0, 0
+        for segment in self._segments:
+            found = masked.find(segment, position)
+            if found >= 0:
+                covered, position = covered + len(segment), found + len(segment)
+                continue
+            head = masked.rfind(segment[:8], position)  # the line may end inside this segment
+            if head >= 0 and segment.startswith(masked[head:].rstrip()):
+                covered += len(masked[head:].rstrip())
+            break
+        else:
+            return 0.0  # every segment is there: not a cut line, the full comparison decided
+        return covered / total if covered * 2 >= total and covered >= 24 else 0.0
 
 
 def _segment_score(segment: str, masked: str) -> float:

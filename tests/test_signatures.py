@@ -39,3 +39,26 @@ def test_a_reworded_message_still_reaches_its_template():
     reworded = ("ValueError: No available memory for the cache blocks. Try to increase `gpu_memory_utilization` "
                 "when you initialize the engine.")
     assert "available memory" in index.anchors_in(reworded)
+
+
+PLACEMENT = Signature.build({"template": "Waiting for creating a placement group of specs for <num> seconds. "
+                                         "specs=<*>. Check `ray status` to see if you have enough resources."})
+
+
+def test_a_line_cut_inside_a_placeholder_counts_in_proportion_to_what_is_left():
+    full = ("Waiting for creating a placement group of specs for 150 seconds. specs=[{'GPU': 1.0}]. Check `ray "
+            "status` to see if you have enough resources.")
+    cut = "Waiting for creating a placement group of specs for 150 seconds. specs=[{'node:10.0.0.2': 0.001, {'GPU'"
+    assert PLACEMENT.similarity(full) == 1.0
+    assert 0.5 <= PLACEMENT.similarity(cut) < 1.0
+
+
+def test_a_line_cut_inside_the_text_counts_when_half_of_the_message_is_there():
+    signature = Signature.build({"template": "No available memory for the cache blocks. Try increasing "
+                                             "`gpu_memory_utilization` when initializing the engine."})
+    assert signature.similarity("No available memory for the cache blocks. Try increasing `gpu_memory_util") > 0.5
+
+
+def test_a_short_start_of_a_message_is_not_enough():
+    assert PLACEMENT.similarity("Waiting for creating a placement group") == 0.0
+    assert PLACEMENT.similarity("Waiting for creating a placement group of specs for 3 seconds. Done.") == 0.0
