@@ -13,10 +13,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-import re2
-
 from logdoctor import envelope, messages
-from logdoctor.scan import LiteralScanner
+from logdoctor.scan import LiteralScanner, literal_pattern
 from logdoctor.source import Line
 
 # Which vLLM engine and executor a process tag or a source file implies (log-catalog.md §1.4, §2).
@@ -105,15 +103,6 @@ def prefilter_literals(extra_anchors: Iterable[str] = (), hints: bool = True) ->
     return sorted(literals, key=lambda literal: (-len(literal), literal))
 
 
-def _literal_pattern(literals: Iterable[str]) -> re2._Regexp:
-    """An alternation of the literals, longest first, so `finditer` yields the leftmost-longest ones.
-    RE2 compiles it in a millisecond where Python's `re` takes tens (start-up time)."""
-    unique = sorted(set(literals), key=lambda literal: (-len(literal), literal))
-    options = re2.Options()
-    options.log_errors = False
-    return re2.compile("|".join(re.escape(literal) for literal in unique), options)
-
-
 class LineParser:
     """Turns clean lines into events; one instance per log (it keeps traceback context)."""
 
@@ -121,7 +110,7 @@ class LineParser:
         self._by_literal: dict[str, list[messages.Anchor]] = {}
         for anchor in messages.anchors():
             self._by_literal.setdefault(anchor.literal, []).append(anchor)
-        self._message_anchors = _literal_pattern(self._by_literal)
+        self._message_anchors = literal_pattern(self._by_literal)
         self._extra_anchors = tuple(extra_anchors)
         self.literals = prefilter_literals(self._extra_anchors)  # the reader may skip lines holding none of these
         self.prefilter = LiteralScanner(self.literals)

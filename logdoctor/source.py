@@ -476,16 +476,14 @@ def _sparse_block(body: bytes, low: int, high: int, number: int, previous: bytes
     for start in starts:
         line_number += count(b"\n", counted_to, start)
         counted_to = start
-        if start > given_end or (start == low and previous):
-            before = rfind(b"\n", low, start - 1) + 1 if start > low else -1
-            if before < low and start > low:
-                before = low
+        if start > given_end:  # the line before was not given: it is, after a blank line between if any
+            before = max(rfind(b"\n", low, start - 1) + 1, low)
             blank = _blank_line(body, given_end, before) if before > given_end else -1
             if blank >= 0:
                 yield number + count(b"\n", low, blank) + 1, b"\n"
-            context = body[before:start] if start > low else previous
-            if context:
-                yield line_number - 1, context[:limit]
+            yield line_number - 1, body[before:min(start, before + limit)]
+        elif start == low and previous:  # the line before is the last of the previous block
+            yield line_number - 1, previous[:limit]
         end = find(b"\n", start, high) + 1 or high
         yield line_number, body[start:min(end, start + limit)]
         given_end = end

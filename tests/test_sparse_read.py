@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from logdoctor import source
 from logdoctor.parse import LineParser
 from logdoctor.pipeline import analyze
-from logdoctor.scan import ENGINE_VARIABLE
+from logdoctor.scan import ENGINE_VARIABLE, LiteralScanner
 
 from .conftest import sample_logs
 
@@ -96,3 +96,10 @@ def test_a_long_serving_log_keeps_the_facts_of_its_start_and_its_late_error(tmp_
     assert long.evidence["error_message"] == [len(lines) + 60_001]
     assert {k: v for k, v in long.facts.items() if not k.startswith("error")} == {
         k: v for k, v in start.facts.items() if not k.startswith("error")}
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "re2"])
+def test_a_scanner_without_literals_finds_nothing(engine, monkeypatch):
+    monkeypatch.setenv(ENGINE_VARIABLE, engine)
+    scanner = LiteralScanner([])
+    assert (scanner.contains("Traceback"), scanner.line_starts(b"Error\nTraceback\n")) == (False, [])
