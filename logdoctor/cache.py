@@ -19,12 +19,15 @@ never failing.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import stat
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from logdoctor import __version__
 
@@ -34,6 +37,8 @@ KEEP_PER_KIND = 4  # cached files of one kind (e.g. knowledge bases) kept; older
 
 
 _switched_off = False
+_NOT_LOADED = object()
+T = TypeVar("T")
 
 
 def disable() -> None:
@@ -93,17 +98,31 @@ def file_path(name: str) -> Path | None:
 
 
 def load(name: str) -> object | None:
-    """The object stored under `name`, or None on a miss, a disabled cache or an unusable file."""
+    """The object stored under `name`, or None on a miss, a disabled cache or an unusable file.
+
+    What the cache holds lives as long as the process (a knowledge base's index, Lark's tables), so
+    it is kept out of the cyclic garbage collector's way: the collector is paused while unpickling
+    and what was loaded is frozen (gc.freeze) before it resumes. Otherwise it walks a large
+    knowledge base's hundreds of thousands of objects as they are made and again at every older-
+    generation collection, a fifth of a 10,000-entry diagnosis. Frozen objects are still freed by
+    reference counting; only cyclic garbage that exists at that moment is never collected."""
     folder = directory()
     if folder is None:
         return None
+    collecting = gc.isenabled()
     try:
         with open(folder / name, "rb") as handle:
             if not _private(os.fstat(handle.fileno())):
                 return None
-            return pickle.load(handle)
+            gc.disable()
+            value = pickle.load(handle)
+            gc.freeze()
+            return value
     except Exception:  # a missing, truncated, corrupt or incompatible file is a miss, whatever it raises
         return None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def store(name: str, value: object, kind: str | None = None) -> None:
@@ -134,3 +153,33 @@ def _prune(folder: Path, kind: str) -> None:
     files = sorted(folder.glob(f"{kind}*"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in files[KEEP_PER_KIND:]:
         old.unlink(missing_ok=True)
+
+
+class PickledList(Sequence[T]):
+    """A list stored as one pickle per item, each item unpickled on its first access.
+
+    For what a diagnosis needs only a few of: of a 10,000-entry knowledge base, a log touches the
+    entries and signatures it holds evidence for, a few hundred; unpickling all of them would cost
+    more than the whole diagnosis. Pickling the list pickles the stored items, never loaded ones.
+    """
+
+    def __init__(self, items: Iterable[T]) -> None:
+        self.__setstate__([pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL) for item in items])
+
+    def __getstate__(self) -> list[bytes]:
+        return self._blobs
+
+    def __setstate__(self, blobs: list[bytes]) -> None:
+        self._blobs = blobs
+        self._items: list[object] = [_NOT_LOADED] * len(blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __getitem__(self, position):  # type: ignore[no-untyped-def, override]
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        item = self._items[position]
+        if item is _NOT_LOADED:
+            item = self._items[position] = pickle.loads(self._blobs[position])
+        return item

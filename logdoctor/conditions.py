@@ -1,6 +1,6 @@
 """The `when` language of knowledge-base entries: parse with Lark, evaluate in three-valued logic.
 
-A condition is never `eval`ed: grammar/condition.lark parses it and `_evaluate` walks the tree
+A condition is never `eval`ed: grammar/condition.lark parses it and `evaluate` walks the tree
 (kept as plain tuples). A fact the log did not show makes its comparison *unknown* (None) rather
 than false, so an entry whose conditions cannot be checked is neither confirmed nor ruled out:
 `and` is false if any part is false, true if all are true, unknown otherwise; `or` the mirror;
@@ -61,7 +61,7 @@ class Condition:
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """True, False, or None when the facts it needs are unknown."""
-        return _evaluate(self.tree, facts)
+        return evaluate(self.tree, facts)
 
 
 @cache
@@ -144,16 +144,17 @@ def _version(text: str) -> Version | None:
         return None
 
 
-def _evaluate(node: Node, facts: Mapping[str, object]) -> bool | None:
+def evaluate(node: Node, facts: Mapping[str, object]) -> bool | None:
+    """The verdict of a condition's tree (Condition.tree) on `facts`, in three-valued logic."""
     kind = node[0]
     if kind in ("any_of", "all_of"):
-        results = [_evaluate(child, facts) for child in node[1]]
+        results = [evaluate(child, facts) for child in node[1]]
         decisive = kind == "any_of"
         if decisive in results:
             return decisive
         return None if None in results else not decisive
     if kind == "negation":
-        inner = _evaluate(node[1], facts)
+        inner = evaluate(node[1], facts)
         return None if inner is None else not inner
     name = node[1]
     if kind == "defined":

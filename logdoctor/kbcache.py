@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from operator import itemgetter
 from pathlib import Path
 
 from logdoctor import cache, knowledge
@@ -34,36 +34,15 @@ _SETTLED_NS = 2_000_000_000  # a file changed less long ago may change again wit
 
 @dataclass
 class _Stored:
-    """What the cache file holds: the knowledge base's parts, its entries pickled one by one."""
+    """What the cache file holds: the knowledge base's parts and its index.
+
+    The entries are pickled one by one and without their fixtures, which only `kb check` runs
+    (reading the YAML itself, not this cache)."""
 
     categories: dict[str, str]
     warnings: list[str]
-    entries: list[bytes]
+    entries: cache.PickledList[knowledge.Entry]
     index: SignatureIndex
-
-
-class _PickledEntries(Sequence[knowledge.Entry]):
-    """Entries kept pickled one by one and unpickled on first access.
-
-    A diagnosis touches only the entries with evidence (an anchor in a line, a condition that
-    holds, a symptom that matches), a few hundred of ten thousand: unpickling all of them would
-    cost more than the whole diagnosis.
-    """
-
-    def __init__(self, blobs: list[bytes]) -> None:
-        self._blobs = blobs
-        self._entries: list[knowledge.Entry | None] = [None] * len(blobs)
-
-    def __len__(self) -> int:
-        return len(self._blobs)
-
-    def __getitem__(self, position):  # type: ignore[no-untyped-def, override]
-        if isinstance(position, slice):
-            return [self[i] for i in range(*position.indices(len(self)))]
-        entry = self._entries[position]
-        if entry is None:
-            entry = self._entries[position] = pickle.loads(self._blobs[position])
-        return entry
 
 
 def _files(root: Path) -> list[tuple[str, os.DirEntry]]:
@@ -83,7 +62,8 @@ def _files(root: Path) -> list[tuple[str, os.DirEntry]]:
                         found.append((prefix + item.name, item))
         except OSError:
             found.append((prefix, None))  # an unreadable folder is part of the state too
-    return sorted(found, key=lambda pair: pair[0])
+    found.sort(key=itemgetter(0))  # relative names are unique
+    return found
 
 
 def _code_digest() -> bytes:
@@ -96,26 +76,27 @@ def _code_digest() -> bytes:
 
 
 def _digest(roots: Sequence[Path], part) -> str:  # type: ignore[no-untyped-def]
-    """A hash of logdoctor's code, each root's location and, for each file, `part(file)`."""
+    """A hash of logdoctor's code, each root's location and, for each file, `part(file)`.
+
+    Each root's (name, part) rows are hashed as one `repr`, which is unambiguous and made in C:
+    hashing ten thousand rows one by one cost as much as the stat calls themselves."""
     digest = hashlib.sha256(_code_digest())
     for root in roots:
-        digest.update(b"\0root\0" + str(root.resolve()).encode())
-        for name, item in _files(root):
-            value = part(item) if item is not None else b"unreadable folder"
-            digest.update(b"\0" + name.encode() + b"\0" + str(len(value)).encode() + b"\0" + value)
+        rows = [(name, part(item) if item is not None else "unreadable folder") for name, item in _files(root)]
+        digest.update(repr((str(root.resolve()), rows)).encode("utf-8", "surrogatepass"))
     return cache.fingerprint(digest.digest())
 
 
-def _content(item: os.DirEntry) -> bytes:
+def _content(item: os.DirEntry) -> bytes | str:
     """What loading reads of a file: a YAML file's text; of any other file (a fixture) only that it
     exists, and where it links to. Fixtures are never opened: one may link outside the KB."""
     try:
         if not item.name.endswith(".yaml"):
-            return b"link " + os.readlink(item.path).encode() if item.is_symlink() else b"file"
+            return "link " + os.readlink(item.path) if item.is_symlink() else "file"
         with open(item.path, "rb") as handle:
             return handle.read()
     except OSError as error:
-        return f"unreadable {error.errno}".encode()
+        return f"unreadable {error.errno}"
 
 
 class _StatKey:
@@ -125,13 +106,13 @@ class _StatKey:
         self.newest_ns = 0
         self.value = _digest(roots, self._stat)
 
-    def _stat(self, item: os.DirEntry) -> bytes:
+    def _stat(self, item: os.DirEntry) -> tuple[int, ...] | str:
         try:
             info = item.stat()
         except OSError as error:
-            return f"unreadable {error.errno}".encode()
+            return f"unreadable {error.errno}"
         self.newest_ns = max(self.newest_ns, info.st_mtime_ns, info.st_ctime_ns)
-        return f"{info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}".encode()
+        return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
 def load(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> tuple[knowledge.KnowledgeBase,
@@ -151,15 +132,15 @@ def load(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> tuple
     name = f"{_KIND}{content_key}.pickle"
     stored = cache.load(name)
     if isinstance(stored, _Stored):
-        stored.index.entries = _PickledEntries(stored.entries)
+        stored.index.entries = stored.entries
         kb = knowledge.KnowledgeBase(stored.index.entries, stored.categories, stored.warnings)
         index = stored.index
     else:
         kb = knowledge.load(extra_dirs, include_builtin)
         index = SignatureIndex(kb.entries)
         if _StatKey(roots).value == stat_key.value:  # no file changed while it was being read
-            blobs = [pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL) for entry in kb.entries]
-            cache.store(name, _Stored(kb.categories, kb.warnings, blobs, index), kind=_KIND)
+            entries = cache.PickledList(replace(entry, positive=(), negative=()) for entry in kb.entries)
+            cache.store(name, _Stored(kb.categories, kb.warnings, entries, index), kind=_KIND)
     if not known and stat_key.newest_ns < started_ns - _SETTLED_NS:
         cache.store(stat_name, content_key, kind=_STAT_KIND)
     return kb, index

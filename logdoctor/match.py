@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from logdoctor.cache import PickledList
+from logdoctor.conditions import evaluate
 from logdoctor.knowledge import Entry
 from logdoctor.signatures import Signature, mask
 
@@ -73,6 +75,8 @@ class SignatureIndex:
 
     def __init__(self, entries: Sequence[Entry]) -> None:
         self.entries: Sequence[Entry] = entries
+        # Each entry's signatures, apart from the entry: a line's candidates need only these.
+        self.signatures: Sequence[tuple[Signature, ...]] = [entry.signatures for entry in entries]
         self.by_anchor: dict[str, list[tuple[int, int]]] = {}
         for e_index, entry in enumerate(entries):
             for s_index, signature in enumerate(entry.signatures):
@@ -87,7 +91,9 @@ class SignatureIndex:
                 self.by_gram.setdefault(min(grams, key=lambda g: (gram_counts[g], g)), []).append(anchor)
             else:
                 self.short.append(anchor)
-        self.conditional = [(e_index, entry.when) for e_index, entry in enumerate(entries) if entry.when]
+        # (entry, source, tree): plain tuples, which a cached index unpickles ~6x faster than Conditions.
+        self.conditional = [(e_index, entry.when.source, entry.when.tree) for e_index, entry in enumerate(entries)
+                            if entry.when]
         self._symptoms: SymptomIndex | bytes | None = None
 
     @property
@@ -102,10 +108,13 @@ class SignatureIndex:
         return self._symptoms
 
     def __getstate__(self) -> dict:
-        """The index as kbcache stores it: without the entries, which it stores one by one so that a
-        diagnosis unpickles only those it touches, and with the symptom index pickled apart, to be
-        unpickled only when a symptom is given."""
-        state = {**self.__dict__, "_symptoms": pickle.dumps(self.symptoms, protocol=pickle.HIGHEST_PROTOCOL)}
+        """The index as kbcache stores it: without the entries, which kbcache stores one by one; with
+        each entry's signatures pickled apart, so that a diagnosis unpickles only those of the
+        candidates its lines meet; and with the symptom index pickled apart, to be unpickled only
+        when a symptom is given."""
+        state = {**self.__dict__, "_symptoms": pickle.dumps(self.symptoms, protocol=pickle.HIGHEST_PROTOCOL),
+                 "signatures": self.signatures if isinstance(self.signatures, PickledList)
+                 else PickledList(self.signatures)}
         del state["entries"]
         return state
 
@@ -148,7 +157,7 @@ class SignatureMatcher:
             candidates.update(self.index.by_anchor[literal])
         masked: str | None = None
         for key in sorted(candidates):
-            signature = self.entries[key[0]].signatures[key[1]]
+            signature = self.index.signatures[key[0]][key[1]]
             if signature.kind == "template" and masked is None:
                 masked = mask(message)
             similarity = signature.similarity(message, masked)
@@ -221,10 +230,10 @@ def rank(matcher: SignatureMatcher, facts: Mapping[str, object], symptom: str | 
         hits_by_entry.setdefault(e_index, []).append(hit)
     conditions: dict[int, bool | None] = {}
     verdicts: dict[str, bool | None] = {}  # one evaluation per distinct condition
-    for e_index, when in index.conditional:
-        if when.source not in verdicts:
-            verdicts[when.source] = when.evaluate(facts)
-        conditions[e_index] = verdicts[when.source]
+    for e_index, source, tree in index.conditional:
+        if source not in verdicts:
+            verdicts[source] = evaluate(tree, facts)
+        conditions[e_index] = verdicts[source]
     similarities = index.symptoms.similarities(symptom) if symptom else {}
     supported = set(hits_by_entry) | set(similarities) | {e for e, verdict in conditions.items() if verdict}
     diagnoses = []

@@ -93,14 +93,16 @@ class _Context:
 
 
 def prefilter_literals(extra_anchors: Iterable[str] = (), hints: bool = True) -> list[str]:
-    """Every literal the line prefilter looks for, longest first: the template anchors, the engine
-    hints (unless `hints` is false), the error markers and `extra_anchors` (the knowledge base's). One
-    list, so that the prefilter and anything measured against it (benchmarks/bench.py's `grep -E`)
-    cannot drift apart.
+    """Every literal the line prefilter looks for, once each, in the order of their sources: the
+    template anchors, the engine hints (unless `hints` is false), the error markers and
+    `extra_anchors` (the knowledge base's). One list, so that the prefilter and anything measured
+    against it (benchmarks/bench.py's `grep -E`) cannot drift apart; a fixed order, not a sorted one
+    (sorting a large knowledge base's anchors costs more than scanning with them), keys the
+    scanner's cached database.
     """
-    literals = {*(anchor.literal for anchor in messages.anchors()), *(_HINT_ANCHORS if hints else ()),
-                *_ERROR_ANCHORS, *extra_anchors}
-    return sorted(literals, key=lambda literal: (-len(literal), literal))
+    literals = (*(anchor.literal for anchor in messages.anchors()), *(_HINT_ANCHORS if hints else ()),
+                *_ERROR_ANCHORS, *extra_anchors)
+    return list(dict.fromkeys(literals))
 
 
 class LineParser:

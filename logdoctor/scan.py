@@ -30,8 +30,9 @@ class LiteralScanner:
     """
 
     def __init__(self, literals: Iterable[str]) -> None:
-        self._literals = sorted({literal for literal in literals if literal and "\n" not in literal},
-                                key=lambda literal: (-len(literal), literal))  # a stable order: the cache key
+        # In the order given, which keys the cached database: the same literals in the same order
+        # (the parser's are deterministic) find it again; another order only compiles it again.
+        self._literals = list(dict.fromkeys(literal for literal in literals if literal and "\n" not in literal))
         self._hits: list[int] = []
         self._database: object | None = None
         self._patterns: tuple[object, object] | None = None  # RE2 for str lines and for byte blocks
@@ -127,7 +128,7 @@ def _hyperscan_database(literals: list[str]) -> object:
     import hyperscan
 
     encoded = [literal.encode("utf-8", "surrogatepass") for literal in literals]
-    name = "hyperscan-" + cache.fingerprint(hyperscan.__version__, *encoded)
+    name = "hyperscan-" + cache.fingerprint(hyperscan.__version__, repr(literals))  # repr: unambiguous, one C call
     serialized = cache.load(name)
     if isinstance(serialized, bytes):
         try:

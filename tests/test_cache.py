@@ -205,3 +205,40 @@ def test_stored_lexer_programs_behave_as_re_compiles_them(tmp_path):
                 got, want = stored.match(text, position), expected.match(text, position)
                 assert (got and (got.group(0), got.lastgroup)) == (want and (want.group(0), want.lastgroup))
     assert not again.added
+
+
+class _Poison:
+    """Unpickling this raises: shows which items of a PickledList are unpickled."""
+
+    def __reduce__(self):
+        return (_refuse, ())
+
+
+def _refuse():
+    raise RuntimeError("unpickled")
+
+
+def test_a_pickled_list_unpickles_only_the_items_read():
+    stored = pickle.loads(pickle.dumps(cache.PickledList(["a", _Poison(), ("b", 2)])))
+    assert len(stored) == 3
+    assert stored[0] == "a" and stored[2] == ("b", 2) and stored[-1] == ("b", 2)
+    assert stored[0] is stored[0]  # unpickled once, then kept
+    with pytest.raises(RuntimeError, match="unpickled"):
+        stored[1]
+    again = pickle.loads(pickle.dumps(stored))  # pickles the stored items, without reading them
+    assert again[2] == ("b", 2)
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_loading_leaves_the_garbage_collector_as_it_was(cache_dir, collecting):
+    import gc
+
+    cache.store("thing", {"a": [1, 2]})
+    was = gc.isenabled()
+    try:
+        gc.enable() if collecting else gc.disable()
+        assert cache.load("thing") == {"a": [1, 2]}
+        assert cache.load("missing") is None
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable() if was else gc.disable()
