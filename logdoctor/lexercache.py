@@ -34,9 +34,19 @@ class CompiledPrograms:
         self.name = name
         self.programs = programs
         self.added = False
+        # Patterns made in this process: Lark calls `match(pattern, text)` thousands of times while
+        # building its lexers, which `re` answers from its own cache of compiled patterns.
+        self.compiled: dict[tuple[str, int], re.Pattern] = {}
 
     def compile(self, pattern: str, flags: int = 0) -> re.Pattern:
         key = (pattern, int(flags))
+        compiled = self.compiled.get(key)
+        if compiled is None:
+            compiled = self.compiled[key] = self._from_program(key)
+        return compiled
+
+    def _from_program(self, key: tuple[str, int]) -> re.Pattern:
+        pattern, flags = key
         program = self.programs.get(key)
         if program is None:
             parsed = _parser.parse(pattern, flags)
