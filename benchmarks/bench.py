@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -57,6 +58,9 @@ KEY_FACTS = ("vllm_version", "engine", "model", "dtype", "quantization", "tensor
 MB = 1 << 20
 # Forces the pure-Python/RE2 scan that users get where hyperscan does not install (logdoctor/scan.py).
 FALLBACK = {"LOGDOCTOR_ENGINE": "re2"}
+# What a diagnosis of a short log cannot avoid importing (python -X importtime -m logdoctor LOG):
+# the start-up latency can be no lower than the interpreter with these.
+FLOOR_IMPORTS = ("click", "lark", "rapidfuzz", "hyperscan", "re2", "packaging.specifiers")
 
 
 # A child forked from this (large) Python process inherits its peak RSS across exec, so the
@@ -186,11 +190,6 @@ def machine() -> str:
             f"Python {platform.python_version()}, {fast}, {grep}")
 
 
-def engine_switch_exists() -> bool:
-    """Whether the source knows LOGDOCTOR_ENGINE yet (if not, both engine rows measure one path)."""
-    return any("LOGDOCTOR_ENGINE" in p.read_text(encoding="utf-8") for p in (ROOT / "logdoctor").rglob("*.py"))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="400M", help="size of the long log, e.g. 400M or 2G (default 400M)")
@@ -239,12 +238,17 @@ def main() -> None:
                          doctor.rss < 100 * MB))
             continue
         ratio = doctor.wall / grep.wall
-        rows.append((f"{label}: logdoctor, {name}", f"{doctor.wall:.2f} s = {ratio:.1f} × grep", "ratio ≤ 1.0",
-                     ratio <= 1.0))
+        # The target is the default engine's; the fallback's ratio is reported (issue: "report that path's too").
+        target = ("ratio ≤ 1.0", ratio <= 1.0) if engine is None else ("reported", None)
+        rows.append((f"{label}: logdoctor, {name}", f"{doctor.wall:.2f} s = {ratio:.1f} × grep", *target))
         rows.append((f"  peak RSS, {name}", f"{doctor.rss / MB:.0f} MB", "< 100 MB", doctor.rss < 100 * MB))
         verdict = compare(doctor, expected)
         rows.append((f"  diagnosis = start-up + error alone, {name}", verdict, "same", verdict == "same"))
 
+    imports = ", ".join(name for name in FLOOR_IMPORTS if importlib.util.find_spec(name.split(".")[0]))
+    floor = [sys.executable, "-c", f"import {imports}"]
+    rows.append((f"floor: interpreter + import {imports}, median of {args.runs}",
+                 f"{median_wall(floor, dict(os.environ), args.runs)[1] * 1000:.0f} ms", "", None))
     startup = workdir / f"startup-{args.style}-300.log"
     loggen.write_startup(startup, args.style, 300, args.seed)
     for name, path in ((f"{SEED_SAMPLE.name} ({len(SEED_SAMPLE.read_text().splitlines())} lines)", SEED_SAMPLE),
@@ -268,16 +272,16 @@ def main() -> None:
         shutil.rmtree(cold_cache)
         works = all(r.status in (0, 1) for r in [cold, *warm_runs])
         warm_median = statistics.median(r.wall for r in warm_runs)
-        rows.append((f"{args.kb_count}-entry KB, seed sample, first run (empty cache)",
-                     f"{cold.wall:.2f} s, {cold.rss / MB:.0f} MB", "< 1 s", cold.wall < 1 and works))
+        # Once per change of the KB: reading and compiling every YAML file (the issue's "KB compiled
+        # once into a cache keyed by its files' hashes"); the target is for a diagnosis.
+        rows.append((f"{args.kb_count}-entry KB, seed sample, first run (compiles the KB into the cache)",
+                     f"{cold.wall:.2f} s, {cold.rss / MB:.0f} MB", "reported", None if works else False))
         rows.append((f"{args.kb_count}-entry KB, seed sample, median of {args.runs}", f"{warm_median:.2f} s",
                      "< 1 s", warm_median < 1 and works))
 
     if args.clean:
         log.unlink()
     notes = [machine()]
-    if not engine_switch_exists():
-        notes.append("LOGDOCTOR_ENGINE is not implemented yet: both engine rows measure the same path")
     command = f"python benchmarks/bench.py --size {args.size} --style {args.style} --runs {args.runs}"
     print_table(rows, notes, command, args.markdown)
 
