@@ -144,19 +144,38 @@ def _version(text: str) -> Version | None:
         return None
 
 
-def evaluate(node: Node, facts: Mapping[str, object]) -> bool | None:
-    """The verdict of a condition's tree (Condition.tree) on `facts`, in three-valued logic."""
+def evaluate(node: Node, facts: Mapping[str, object], memo: dict | None = None) -> bool | None:
+    """The verdict of a condition's tree (Condition.tree) on `facts`, in three-valued logic.
+
+    `memo`, a dict kept across the conditions of one fact sheet, holds the verdicts of their
+    comparisons: a knowledge base's thousands of conditions combine a few hundred distinct ones
+    (`tensor_parallel_size > 1`, `dtype == "float16"`)."""
     kind = node[0]
     if kind in ("any_of", "all_of"):
-        results = [evaluate(child, facts) for child in node[1]]
+        results = [evaluate(child, facts, memo) for child in node[1]]
         decisive = kind == "any_of"
         if decisive in results:
             return decisive
         return None if None in results else not decisive
     if kind == "negation":
-        inner = evaluate(node[1], facts)
+        inner = evaluate(node[1], facts, memo)
         return None if inner is None else not inner
-    name = node[1]
+    if memo is None or _names_a_boolean(node):  # True == 1.0 as dict keys: such tests are not shared
+        return _test(node, facts)
+    verdict = memo.get(node, memo)  # the memo itself stands for "not there yet"
+    if verdict is memo:
+        verdict = memo[node] = _test(node, facts)
+    return verdict  # type: ignore[return-value]
+
+
+def _names_a_boolean(node: Node) -> bool:
+    literals = node[3] if node[0] == "membership" else node[3:]
+    return any(isinstance(literal, bool) for literal in literals)
+
+
+def _test(node: Node, facts: Mapping[str, object]) -> bool | None:
+    """The verdict of one comparison, membership or presence test."""
+    kind, name = node[0], node[1]
     if kind == "defined":
         return facts.get(name) is not None
     fact = facts.get(name)

@@ -230,9 +230,10 @@ def rank(matcher: SignatureMatcher, facts: Mapping[str, object], symptom: str | 
         hits_by_entry.setdefault(e_index, []).append(hit)
     conditions: dict[int, bool | None] = {}
     verdicts: dict[str, bool | None] = {}  # one evaluation per distinct condition
+    tests: dict = {}  # and per distinct comparison (conditions.evaluate)
     for e_index, source, tree in index.conditional:
         if source not in verdicts:
-            verdicts[source] = evaluate(tree, facts)
+            verdicts[source] = evaluate(tree, facts, tests)
         conditions[e_index] = verdicts[source]
     similarities = index.symptoms.similarities(symptom) if symptom else {}
     supported = set(hits_by_entry) | set(similarities) | {e for e, verdict in conditions.items() if verdict}

@@ -37,6 +37,11 @@ _WORD = re.compile(r"[A-Za-z_][\w\-]{4,}")
 _WORD_PAIR = re.compile(r"(?<![\w\-'`])(?=([A-Za-z_][\w\-']* [A-Za-z_][\w\-']*))")
 
 
+# Comparisons of weighted scores are made this much on the lenient side, so that floating-point
+# rounding can never make the early stop in Signature.similarity reject what the total would accept.
+_SLACK = 1e-6
+
+
 class SignatureError(ValueError):
     """A signature that cannot be used (bad regex for RE2, empty template...)."""
 
@@ -174,7 +179,18 @@ class Signature:
             return 1.0 if self._regex.search(message) else 0.0  # type: ignore[attr-defined]
         masked = masked if masked is not None else mask(message)
         total = sum(len(s) for s in self._segments)
-        score = sum(_segment_score(segment, masked) * len(segment) for segment in self._segments) / total
+        # The score is the segments' scores weighted by length; it counts from min_similarity on.
+        # So each segment is asked only for the least it must score for the total to get there
+        # (rapidfuzz stops early below that), and the first one that cannot ends the comparison.
+        needed, score, rest = self.min_similarity * total, 0.0, 100.0 * total
+        for segment in self._segments:
+            rest -= 100.0 * len(segment)
+            least = (needed - score - rest) / len(segment) - _SLACK
+            value = _segment_score(segment, masked, least)
+            if value < least:
+                return self._cut_similarity(masked, total)
+            score += value * len(segment)
+        score /= total
         return score / 100 if score >= self.min_similarity else self._cut_similarity(masked, total)
 
     def _cut_similarity(self, masked: str, total: int) -> float:
@@ -197,13 +213,16 @@ class Signature:
         return covered / total if covered * 2 >= total and covered >= 24 else 0.0
 
 
-def _segment_score(segment: str, masked: str) -> float:
-    """0..100: the segment found in the line; a line shorter than the segment covers only part of it."""
+def _segment_score(segment: str, masked: str, least: float = 0.0) -> float:
+    """0..100: the segment found in the line; a line shorter than the segment covers only part of it.
+
+    A score below `least` may come back as 0 (the caller only needs to know it falls short)."""
     if segment in masked:
         return 100.0  # what partial_ratio says of a substring, without importing rapidfuzz at start-up
+    scale = min(1.0, len(masked) / len(segment))
+    cutoff = max(0.0, least) / scale if scale else 101.0
+    if cutoff > 100:
+        return 0.0  # out of reach even for a perfect match
     from rapidfuzz import fuzz  # imported on the first inexact template: most short logs never try one
 
-    score = fuzz.partial_ratio(segment, masked)
-    if len(masked) < len(segment):
-        score *= len(masked) / len(segment)
-    return score
+    return fuzz.partial_ratio(segment, masked, score_cutoff=cutoff) * scale

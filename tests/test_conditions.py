@@ -46,3 +46,21 @@ def test_syntax_errors_are_reported_not_evaluated(text):
 
 def test_names_lists_the_facts_read():
     assert compile_condition("pre_ampere and tensor_parallel_size > 1").names == {"pre_ampere", "tensor_parallel_size"}
+
+
+def test_verdicts_shared_across_conditions_equal_verdicts_alone():
+    """rank() evaluates a knowledge base's conditions with one memo of their comparisons; a shared
+    comparison must not carry a verdict over to one that only looks equal (true == 1.0 in Python)."""
+    from logdoctor import knowledge
+    from logdoctor.conditions import evaluate
+
+    sources = [entry.when.source for entry in knowledge.load().entries if entry.when is not None]
+    sources += ["tensor_parallel_size == true", "tensor_parallel_size == 1", "tensor_parallel_size in [true, 4]",
+                "tensor_parallel_size in [1, 4]", "pre_ampere == 1", "pre_ampere == true"]
+    sheets = [SEED, {**SEED, "tensor_parallel_size": 1, "pre_ampere": False}, {}]
+    for facts in sheets:
+        memo: dict = {}
+        for source in sources:
+            tree = compile_condition(source).tree
+            assert evaluate(tree, facts, memo) is evaluate(tree, facts), (source, facts)
+    assert len(sources) > 20
