@@ -334,6 +334,12 @@ class LogReader:
             text = _ANSI.sub("", text)
         if "m" in text and "[" in text:
             text = _ANSI_RESIDUE.sub("", text)
+        if text[:1] in (">", "`", "~", " "):  # Markdown around a pasted log: the outermost wrapper
+            if text.startswith(">"):
+                text = _QUOTE.sub("", text, count=1)
+            if _FENCE.match(text):
+                self.stats.dropped_fences += 1
+                return None
         stream = None
         if "|" in text:
             compose = _COMPOSE.match(text)
@@ -348,12 +354,6 @@ class LogReader:
             journald = _JOURNALD.match(text)
             if journald:
                 text = text[journald.end():]
-        if first in (">", "`", "~", " ") or text[:1] in (">", "`", "~"):
-            if _FENCE.match(text):
-                self.stats.dropped_fences += 1
-                return None
-            if text.startswith(">"):
-                text = _QUOTE.sub("", text, count=1)
         if len(text) < 32 and (text[:1] == "[" or text[:1].isdigit()) and self._console_meta(text):
             return None
         return Line(number, text, stream), cri

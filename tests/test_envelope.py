@@ -144,3 +144,11 @@ def test_the_release_alone_dates_the_engine_when_only_one_existed():
     assert engine_of_version("0.4.2") == "v0" and engine_of_version("0.6.3.post1") == "v0"
     assert engine_of_version("0.8.5") is None and engine_of_version("0.10.2") is None  # both engines existed
     assert engine_of_version(None) is None and engine_of_version("dev") is None
+
+
+@pytest.mark.parametrize("inner", ["2024-06-28T06:11:52.685300953Z ", "vllm-1  | ", "May 10 08:12:01 host vllm[212]: ",
+                                   "2024-06-28T06:11:52.685300953Z stdout F ", ""])
+def test_a_markdown_quote_is_the_outermost_wrapper(inner):
+    """A log quoted in a GitHub comment: `> ` comes before docker's timestamp or compose's service."""
+    record = "INFO 06-28 06:11:45 distributed_gpu_executor.py:45] # GPU blocks: 378, # CPU blocks: 1638"
+    assert _clean(f"> {inner}{record}\n> > {inner}{record}\n> ```\n") == [record, record]
