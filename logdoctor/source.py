@@ -30,6 +30,7 @@ from logdoctor.scan import LiteralScanner
 MAX_LINE_BYTES = 64 * 1024
 _WRAP_SCAN_LINES = 256  # lines held at the start to detect a terminal hard-wrap width
 _WRAP_MIN_WIDTH = 60
+_WRAP_MIN_TWO = 80  # the narrowest width believed on two wrapped pieces alone
 _WRAP_SLACK = 20  # a wrapped record's first line may have lost escape codes that counted for the width
 _SKIP_CHUNK = 1 << 20
 _SPARSE_AFTER = 1 << 20  # bytes of an input read line by line before its body may be scanned in blocks
@@ -381,11 +382,13 @@ def _looks_like_record_start(text: str) -> bool:
 def _wrap_width(head: Sequence[Line]) -> int | None:
     """The width at which a terminal hard-wrapped these lines, if they show one."""
     widths: Counter[int] = Counter()
+    flush: Counter[int] = Counter()  # of those, continued by a line that starts at the margin
     for line, following in itertools.pairwise(head):
         width = len(line.text)
         if (width >= _WRAP_MIN_WIDTH and following.text and not _looks_like_record_start(following.text)
                 and not _TABLE_ROW.match(line.text)):
             widths[width] += 1
+            flush[width] += not following.text[:1].isspace()
     if not widths:
         return None
     width, count = widths.most_common(1)[0]
@@ -393,7 +396,13 @@ def _wrap_width(head: Sequence[Line]) -> int | None:
     # few wider ones): equal-length lines beside long unwrapped records are a coincidence
     # (download bars of same-size shards), not a wrap.
     longer = sum(1 for line in head if len(line.text) > width * 3 // 2)
-    return width if count >= 3 and longer <= count // 10 else None
+    if count >= 3:
+        return width if longer <= count // 10 else None
+    # A short paste may hold a single wrapped record: two pieces of one width, each continued at
+    # the margin (an indented continuation is a traceback's code line), and nothing wider.
+    if flush[width] == 2 and width >= _WRAP_MIN_TWO and all(len(line.text) <= width for line in head):
+        return width
+    return None
 
 
 def _unwrap(lines: Iterator[Line], stats: ReadStats, limit: int = MAX_LINE_BYTES,

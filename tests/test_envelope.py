@@ -152,3 +152,25 @@ def test_a_markdown_quote_is_the_outermost_wrapper(inner):
     """A log quoted in a GitHub comment: `> ` comes before docker's timestamp or compose's service."""
     record = "INFO 06-28 06:11:45 distributed_gpu_executor.py:45] # GPU blocks: 378, # CPU blocks: 1638"
     assert _clean(f"> {inner}{record}\n> > {inner}{record}\n> ```\n") == [record, record]
+
+
+def test_a_short_paste_of_one_record_wrapped_in_three_pieces_is_joined():
+    record = ("2025-04-12 21:57:39,467 xinference.api.restful_api 1 ERROR    [address=0.0.0.0:43423, pid=167] The "
+              "model's max seq len (32768) is larger than the maximum number of tokens that can be stored in KV cache "
+              "(17744). Try increasing `gpu_memory_utilization` or decreasing `max_model_len`.")
+    pieces = [record[i:i + 120] for i in range(0, len(record), 120)]
+    assert len(pieces) == 3
+    after = ["Traceback (most recent call last):", '  File "x.py", line 3, in f']
+    assert _clean("\n".join([*pieces, *after]) + "\n") == [record, *after]
+
+
+def test_two_lines_of_one_width_are_not_a_wrap_beside_a_wider_line_or_before_indented_code():
+    frame = '  File "/usr/local/lib/python3.10/dist-packages/vllm/engine/llm_engine.py", line 1, in from_engine_args'
+    other = '  File "/usr/local/lib/python3.10/dist-packages/vllm/engine/arg_utils.py", line 1234, in create_configs'
+    assert len(frame) == len(other) >= 80
+    traceback = ["Traceback (most recent call last):", frame, "    engine = cls(**engine_config)", other,
+                 "    raise ValueError(msg)", "ValueError: no"]
+    assert _clean("\n".join(traceback) + "\n") == traceback
+    record = "INFO 05-14 03:21:47 api_server.py:152] " + "x" * 80
+    wider = [record, "continued", record, "continued", "INFO 05-14 03:21:48 api_server.py:152] " + "y" * 200]
+    assert _clean("\n".join(wider) + "\n") == wider
