@@ -351,6 +351,8 @@ class LogReader:
         if first.isdigit() or first == "[":
             text, cri = _strip_timestamp(text)
             self._cri_seen = self._cri_seen or cri is not None
+            if text[:1].isdigit():  # a timestamped log kept by a runtime that stamps again (docker -t in CRI)
+                text = _strip_timestamp(text)[0]
         elif first.isupper() and len(text) > 16 and text[3] == " ":
             journald = _JOURNALD.match(text)
             if journald:

@@ -174,3 +174,12 @@ def test_two_lines_of_one_width_are_not_a_wrap_beside_a_wider_line_or_before_ind
     record = "INFO 05-14 03:21:47 api_server.py:152] " + "x" * 80
     wider = [record, "continued", record, "continued", "INFO 05-14 03:21:48 api_server.py:152] " + "y" * 200]
     assert _clean("\n".join(wider) + "\n") == wider
+
+
+def test_a_timestamped_log_stamped_again_by_the_runtime_loses_both_stamps():
+    record = "(LLMRayActor pid=20770) INFO 06-28 06:11:45 distributed_gpu_executor.py:45] # GPU blocks: 378"
+    inner = "2024-06-28T06:11:52.685300953Z "
+    assert _clean(f"2025-03-10T10:00:01.000000001Z {inner}{record}\n2025-03-10T10:00:01.000000002Z stdout F "
+                  f"{inner}{record}\n") == [record, record]
+    iso = "2026-08-07T18:25:43.623Z ERROR xinference.core.worker pid:41 role:local address:0.0.0.0:2 node:x Failed"
+    assert _clean(f"2025-03-10T10:00:01.000000001Z {iso}\n") == [iso]  # Xinference's own header stays
