@@ -25,6 +25,9 @@ _LIST_FACTS = frozenset({"gpus"})
 _RULE_STRENGTH = {"engine_config": 3, "auto_fit_max_model_len": 4, "xinference_launch": 1, "xinference_model_config": 1}
 _WEAK_VALUES = {("dtype", "auto"), ("quantization", "none"), ("distributed_backend", "uni")}
 _ERROR_FACTS = ("error_type", "error_message")
+# A model name or path is often the last thing on its line, so a line cut mid-way (a paste, a log
+# viewer) leaves the start of it: a value that another line shows whole, longer, is that one cut.
+_CUT_PRONE = frozenset({"model"})
 # Templates only vLLM / Xinference print: a compose service that shows one is the engine's.
 _ENGINE_RULES = frozenset({"engine_config", "api_server_version", "logo_version", "args_namespace", "non_default_args",
                            "xinference_launch", "xinference_model_config", "starting_to_load", "weights_loaded"})
@@ -105,6 +108,12 @@ class FactSheetBuilder:
         if (name, value) in _WEAK_VALUES:
             strength = 0
         current = self._best.get(name)
+        if current is not None and name in _CUT_PRONE:
+            if _cut_of(value, current.value):
+                return
+            if _cut_of(current.value, value):  # the whole name replaces its cut, whatever the sources
+                self._best[name] = _Candidate(value, max(strength, current.strength), [event.line], event.process)
+                return
         if current is None or strength > current.strength:
             self._best[name] = _Candidate(value, strength, [event.line], event.process)
         elif _same(value, current.value):
@@ -147,6 +156,13 @@ class FactSheetBuilder:
                              for name, values in sheet.per_process.items()}
         _derive(sheet)
         return sheet
+
+
+def _cut_of(shorter: object, longer: object) -> bool:
+    """Whether `shorter` is `longer` cut short: both text, `longer` one word (not a name with
+    something appended) that starts with `shorter`."""
+    return (isinstance(shorter, str) and isinstance(longer, str) and len(shorter) < len(longer)
+            and longer.startswith(shorter) and not any(char.isspace() for char in longer))
 
 
 def _speaks_for_the_engine(event: Event) -> bool:

@@ -101,6 +101,13 @@ def read_pairs(text: str) -> dict[str, str]:
         if pair is None:
             continue
         for key, value in _unglued(*pair):
+            if _cut_inside_quotes(value):
+                continue  # the line was cut inside this value: its start is not the value
             if key.isidentifier() or key.replace("-", "_").isidentifier():
                 pairs.setdefault(key, _unquote(value))
     return pairs
+
+
+def _cut_inside_quotes(value: str) -> bool:
+    value = value.strip()
+    return bool(value) and value[0] in "'\"" and (len(value) < 2 or value[-1] != value[0])

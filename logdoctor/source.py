@@ -56,6 +56,8 @@ _RECORD_START = re.compile(
 )
 # A row of a box-drawn table (nvidia-smi, prettytable): fixed width by design, not hard-wrapped.
 _TABLE_ROW = re.compile(r"^[|+].*[|+]\s*$")
+# Ray's log deduplication marks a line that other workers printed too; it is not part of the message.
+_RAY_REPEATED = re.compile(r" ?\[repeated \d+x across cluster\]$")
 
 
 class InputError(Exception):
@@ -357,6 +359,8 @@ class LogReader:
             journald = _JOURNALD.match(text)
             if journald:
                 text = text[journald.end():]
+        if text.endswith(" across cluster]"):
+            text = _RAY_REPEATED.sub("", text)
         if len(text) < 32 and (text[:1] == "[" or text[:1].isdigit()) and self._console_meta(text):
             return None
         return Line(number, text, stream), cri

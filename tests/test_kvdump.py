@@ -38,3 +38,9 @@ def test_deep_nesting_does_not_recurse():
     pairs = read_pairs("a=" + "[" * 200_000 + "]" * 200_000 + ", b=2")
     assert pairs["b"] == "2"
     assert len(pairs["a"]) == 400_000
+
+
+def test_a_dump_cut_inside_a_quoted_value_keeps_the_pairs_before_it():
+    pairs = read_pairs("model='Qwen/Qwen2.5-7B-Instruct', dtype=torch.float16, tokenizer='Qwen/Qwen2.5-7B-Ins")
+    assert pairs == {"model": "Qwen/Qwen2.5-7B-Instruct", "dtype": "torch.float16"}
+    assert read_pairs("model='") == {} and read_pairs('{"model": "x') == {}

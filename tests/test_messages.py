@@ -270,3 +270,36 @@ def test_worker_tags_stop_making_lines_worth_parsing_once_the_hints_are_read():
         parser.feed(Line(number, tagged))
     assert parser.feed(Line(500, tagged)) == [] and parser.last_message is None
     assert parser.feed(Line(501, "(VllmWorkerProcess pid=212) RuntimeError: CUDA error: out of memory"))
+
+
+def _facts_of(text: str) -> dict:
+    import io
+
+    from logdoctor.pipeline import analyze
+
+    return analyze(["-"], stdin=io.BytesIO(text.encode())).sheet.facts
+
+
+CONFIG = ("INFO 03-12 10:19:16 llm_engine.py:232] Initializing an LLM engine (v0.7.3) with config: "
+          "model='Qwen/Qwen2.5-7B-Instruct', speculative_config=None, dtype=torch.float16")
+LOADING = "INFO 03-12 10:19:17 model_runner.py:1110] Starting to load model Qwen/Qwen2.5-7B-Instruct..."
+
+
+def test_a_model_name_cut_with_its_line_gives_way_to_the_whole_name_on_another_line():
+    for cut in (LOADING[:LOADING.index("-Instruct") + 4], CONFIG[:CONFIG.index("-Instruct") + 4]):
+        whole = LOADING if cut.startswith(CONFIG[:40]) else CONFIG
+        for lines in ((cut, whole), (whole, cut)):
+            assert _facts_of("\n".join(lines) + "\n")["model"] == "Qwen/Qwen2.5-7B-Instruct", lines
+
+
+def test_rays_repeat_marker_is_not_part_of_the_message():
+    ray = "(RayWorkerWrapper pid=1912, ip=10.0.0.12) " + LOADING + " [repeated 5x across cluster]"
+    assert _facts_of(ray + "\n")["model"] == "Qwen/Qwen2.5-7B-Instruct"
+    # a longer value with words after the name is not the name uncut
+    assert _facts_of(f"{LOADING}\n{LOADING[:-3]}-AWQ extra words\n")["model"] == "Qwen/Qwen2.5-7B-Instruct"
+
+
+def test_of_two_equal_sources_the_whole_name_wins_over_the_cut_one():
+    cut = "(RayWorkerWrapper pid=1845) " + LOADING[:LOADING.index("-Instruct") + 4]
+    for lines in ((cut, LOADING), (LOADING, cut)):
+        assert _facts_of("\n".join(lines) + "\n")["model"] == "Qwen/Qwen2.5-7B-Instruct", lines
