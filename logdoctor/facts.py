@@ -22,7 +22,8 @@ MAX_EVIDENCE_LINES = 12
 _LIST_FACTS = frozenset({"gpus"})
 # The engine's auto-fit (0.32+, `--max-model-len auto`) comes after the config dump and replaces its
 # max_seq_len: the length it states is the one the server runs with.
-_RULE_STRENGTH = {"engine_config": 3, "auto_fit_max_model_len": 4, "xinference_launch": 1, "xinference_model_config": 1}
+_RULE_STRENGTH = {"engine_config": 3, "auto_fit_max_model_len": 4, "xinference_launch": 1, "xinference_model_config": 1,
+                  "docker_image": 1}  # a pasted command says what was asked for; the log, what ran
 _WEAK_VALUES = {("dtype", "auto"), ("quantization", "none"), ("distributed_backend", "uni")}
 _ERROR_FACTS = ("error_type", "error_message")
 # A model name or path is often the last thing on its line, so a line cut mid-way (a paste, a log

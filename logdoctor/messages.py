@@ -143,6 +143,17 @@ class MessageFacts(Transformer):
     def command_line(self, items: list) -> dict:
         return command_line_facts(str(_tokens(items)["REST"][0]))
 
+    def docker_image(self, items: list) -> dict:
+        tokens = _tokens(items)
+        release = _IMAGE_RELEASE.match(str(tokens["IMAGE_TAG"][0])) if "IMAGE_TAG" in tokens else None
+        if "XINFERENCE_IMAGE" in tokens:
+            return {"xinference_version": release.group(1)} if release else {}
+        rest = str(tokens["REST"][0]) if "REST" in tokens else ""
+        facts = command_line_facts(rest) if rest[:1].isspace() else {}  # not `"vllm/vllm-openai:v1" in 3s`
+        if release:
+            facts["vllm_version"] = release.group(1)
+        return facts
+
     def nim_profile_tp(self, items: list) -> dict:
         return {"tensor_parallel_size": _number(items[0])}
 
@@ -472,6 +483,9 @@ def config_facts(pairs: dict[str, str]) -> dict:
     return facts
 
 
+# An image tag that names a release (`:v0.8.5.post1`, `:0.6.3`), not `:latest` or `:nightly-<sha>`.
+_IMAGE_RELEASE = re.compile(r":v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)(?![\w.])")
+_NAME_START = re.compile(r"[\w./~]")  # a model name or path, not a quote or pipe left in the text
 _SHLEX_MAX_CHARS = 8192  # a real command line is a few hundred characters
 
 
@@ -492,7 +506,7 @@ def command_line_facts(command: str) -> dict:
                 index += 1
                 value = words[index]
             pairs.setdefault(key, value or "True")
-        elif word not in ("serve", "launch") and "model" not in pairs and index <= 1:
+        elif word not in ("serve", "launch") and "model" not in pairs and index <= 1 and _NAME_START.match(word):
             pairs["model"] = word
         index += 1
     if "model_name" in pairs:

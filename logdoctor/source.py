@@ -193,7 +193,8 @@ class LogReader:
                 raise InputError(f"cannot read {name}: {reason}")
 
     def __iter__(self) -> Iterator[Line]:
-        return _unwrap(self._clean_lines(), self.stats, self.max_line_bytes, on_head=self._head_read)
+        records = _unwrap(self._clean_lines(), self.stats, self.max_line_bytes, on_head=self._head_read)
+        return _join_continued_commands(records, self.stats, self.max_line_bytes)
 
     def _head_read(self, wrapped: bool) -> None:
         """Block scanning skips lines, so it is only for logs whose lines stand alone: not hard-wrapped
@@ -443,6 +444,31 @@ def _unwrap(lines: Iterator[Line], stats: ReadStats, limit: int = MAX_LINE_BYTES
         record = _Record.start(line)
         record.table_row = bool(_TABLE_ROW.match(line.text))
     if record.first is not None:
+        yield record.line()
+
+
+def _join_continued_commands(lines: Iterator[Line], stats: ReadStats, limit: int) -> Iterator[Line]:
+    """A shell command pasted over several lines (`docker run … \\`, then `    --model X \\`) as one
+    line, as the shell reads it: the server's arguments are facts. Only adjacent lines join, and
+    a blank line ends the command."""
+    record: _Record | None = None
+    last = 0
+    for line in lines:
+        if record is not None and line.number == last + 1 and line.text.strip():
+            last = line.number
+            record.add(" " + line.text.removesuffix(" \\").strip(), limit, stats)
+            if not line.text.endswith(" \\"):
+                yield record.line()
+                record = None
+            continue
+        if record is not None:  # the command ended early: a blank line, or the next line was skipped
+            yield record.line()
+            record = None
+        if line.text.endswith(" \\"):
+            record, last = _Record.start(Line(line.number, line.text[:-2].rstrip(), line.stream)), line.number
+        else:
+            yield line
+    if record is not None:
         yield record.line()
 
 

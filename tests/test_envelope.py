@@ -183,3 +183,13 @@ def test_a_timestamped_log_stamped_again_by_the_runtime_loses_both_stamps():
                   f"{inner}{record}\n") == [record, record]
     iso = "2026-08-07T18:25:43.623Z ERROR xinference.core.worker pid:41 role:local address:0.0.0.0:2 node:x Failed"
     assert _clean(f"2025-03-10T10:00:01.000000001Z {iso}\n") == [iso]  # Xinference's own header stays
+
+
+def test_a_shell_command_pasted_over_several_lines_is_one_line():
+    command = ["docker run --runtime nvidia --gpus all \\", "    -p 8000:8000 --ipc=host \\",
+               "    vllm/vllm-openai:v0.7.3 \\", "    --model mistralai/Mistral-7B-v0.1 \\", "    -tp 2"]
+    joined = "docker run --runtime nvidia --gpus all -p 8000:8000 --ipc=host vllm/vllm-openai:v0.7.3 " \
+             "--model mistralai/Mistral-7B-v0.1 -tp 2"
+    assert _clean("\n".join([*command, "INFO 03-12 10:19:16 x.py:1] next"]) + "\n") == \
+        [joined, "INFO 03-12 10:19:16 x.py:1] next"]
+    assert _clean("vllm serve x \\\n\n--max-model-len 8\n") == ["vllm serve x", "", "--max-model-len 8"]

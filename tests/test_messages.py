@@ -40,6 +40,16 @@ EXAMPLES = [
     ("2025-06-19T11:30:14+08:00 - gpustack.worker.backends.vllm - DEBUG - Run vllm with arguments: serve "
      "/models/gemma-3-27b-it --max-model-len 8192 --tensor-parallel-size 3 --enforce-eager --port 40059",
      {"model": "/models/gemma-3-27b-it", "max_model_len": 8192, "tensor_parallel_size": 3, "enforce_eager": True}),
+    ("$ docker run --runtime nvidia --gpus all -p 8000:8000 --ipc=host vllm/vllm-openai:v0.8.5.post1 --model "
+     "Qwen/Qwen2.5-7B-Instruct -tp 2 --max-model-len 8192",
+     {"vllm_version": "0.8.5.post1", "model": "Qwen/Qwen2.5-7B-Instruct", "tensor_parallel_size": 2,
+      "max_model_len": 8192}),
+    ("docker run -d -p 9997:9997 --gpus all xprobe/xinference:v1.6.1 xinference-local -H 0.0.0.0",
+     {"xinference_version": "1.6.1", "model": None}),
+    ("docker run --gpus all vllm/vllm-openai:latest Qwen/Qwen3-8B --max-model-len 4096",
+     {"vllm_version": None, "model": "Qwen/Qwen3-8B", "max_model_len": 4096}),
+    ('Normal  Pulled  2m  kubelet  Successfully pulled image "vllm/vllm-openai:v0.6.3" in 1m2.3s',
+     {"vllm_version": "0.6.3", "model": None}),
     ("INFO 03-05 02:10:11 __init__.py:207] Automatically detected platform cuda.", {"platform": "cuda"}),
     ("(APIServer pid=1) INFO 08-21 06:02:18 [__init__.py:711] Resolved architecture: Qwen2ForCausalLM",
      {"architecture": "Qwen2ForCausalLM"}),
@@ -272,7 +282,7 @@ def test_worker_tags_stop_making_lines_worth_parsing_once_the_hints_are_read():
     assert parser.feed(Line(501, "(VllmWorkerProcess pid=212) RuntimeError: CUDA error: out of memory"))
 
 
-def _facts_of(text: str) -> dict:
+def _sheet_of(text: str) -> dict:
     import io
 
     from logdoctor.pipeline import analyze
@@ -289,17 +299,17 @@ def test_a_model_name_cut_with_its_line_gives_way_to_the_whole_name_on_another_l
     for cut in (LOADING[:LOADING.index("-Instruct") + 4], CONFIG[:CONFIG.index("-Instruct") + 4]):
         whole = LOADING if cut.startswith(CONFIG[:40]) else CONFIG
         for lines in ((cut, whole), (whole, cut)):
-            assert _facts_of("\n".join(lines) + "\n")["model"] == "Qwen/Qwen2.5-7B-Instruct", lines
+            assert _sheet_of("\n".join(lines) + "\n")["model"] == "Qwen/Qwen2.5-7B-Instruct", lines
 
 
 def test_rays_repeat_marker_is_not_part_of_the_message():
     ray = "(RayWorkerWrapper pid=1912, ip=10.0.0.12) " + LOADING + " [repeated 5x across cluster]"
-    assert _facts_of(ray + "\n")["model"] == "Qwen/Qwen2.5-7B-Instruct"
+    assert _sheet_of(ray + "\n")["model"] == "Qwen/Qwen2.5-7B-Instruct"
     # a longer value with words after the name is not the name uncut
-    assert _facts_of(f"{LOADING}\n{LOADING[:-3]}-AWQ extra words\n")["model"] == "Qwen/Qwen2.5-7B-Instruct"
+    assert _sheet_of(f"{LOADING}\n{LOADING[:-3]}-AWQ extra words\n")["model"] == "Qwen/Qwen2.5-7B-Instruct"
 
 
 def test_of_two_equal_sources_the_whole_name_wins_over_the_cut_one():
     cut = "(RayWorkerWrapper pid=1845) " + LOADING[:LOADING.index("-Instruct") + 4]
     for lines in ((cut, LOADING), (LOADING, cut)):
-        assert _facts_of("\n".join(lines) + "\n")["model"] == "Qwen/Qwen2.5-7B-Instruct", lines
+        assert _sheet_of("\n".join(lines) + "\n")["model"] == "Qwen/Qwen2.5-7B-Instruct", lines
