@@ -105,6 +105,9 @@ class MessageFacts(Transformer):
     def api_server_version(self, items: list) -> dict:
         return {"vllm_version": str(_tokens(items)["VERSION"][0]).lstrip("v").rstrip(",")}
 
+    def xinference_vllm_version(self, items: list) -> dict:
+        return self.api_server_version(items)
+
     def logo_version(self, items: list) -> dict:
         return self.api_server_version(items)
 
@@ -169,6 +172,14 @@ class MessageFacts(Transformer):
         tokens = _tokens(items)
         return {"gpus": [tokens["QUOTED"][0].strip("'")], "compute_capability": float(tokens["NUMBER"][0]),
                 "model_dtype": _dtype(tokens["DTYPE_WORD"][0]), "dtype": _dtype(tokens["DTYPE_WORD"][1])}
+
+    def dtype_fallback_named(self, items: list) -> dict:
+        tokens = _tokens(items)
+        facts = {"gpus": [str(tokens["GPU_NAME_BEFORE_DEVICE"][0]).strip()],
+                 "model_dtype": _dtype(tokens["DTYPE_WORD"][0]), "dtype": _dtype(tokens["DTYPE_WORD"][1])}
+        if "CAPABILITY_PAREN" in tokens:
+            facts["compute_capability"] = float(str(tokens["CAPABILITY_PAREN"][0]).rsplit(" ", 1)[1].rstrip(")"))
+        return facts
 
     def bf16_unsupported(self, items: list) -> dict:
         tokens = _tokens(items)

@@ -50,6 +50,15 @@ EXAMPLES = [
      {"vllm_version": None, "model": "Qwen/Qwen3-8B", "max_model_len": 4096}),
     ('Normal  Pulled  2m  kubelet  Successfully pulled image "vllm/vllm-openai:v0.6.3" in 1m2.3s',
      {"vllm_version": "0.6.3", "model": None}),
+    ("2025-11-02 10:11:12,345 xinference.model.llm.vllm.core 311 WARNING  Dropping unsupported sampling params for "
+     "vLLM 0.10.1.1: ['min_tokens']", {"vllm_version": "0.10.1.1"}),
+    ("2025-11-02 10:11:12,345 xinference.model.llm.vllm.core 311 WARNING  No guided decoding support found in vLLM "
+     "0.11.0 (GuidedDecodingParams / StructuredOutputsParams).", {"vllm_version": "0.11.0"}),
+    ("WARNING 06-01 10:00:00 [config.py:3000] Your Tesla T4 device (with compute capability 7.5) doesn't support "
+     "torch.bfloat16. Falling back to torch.float16 for compatibility.",
+     {"gpus": ["Tesla T4"], "compute_capability": 7.5, "model_dtype": "bfloat16", "dtype": "float16"}),
+    ("WARNING 06-01 10:00:00 [config.py:3000] Your NVIDIA GeForce RTX 2080 Ti device doesn't support torch.bfloat16. "
+     "Falling back to torch.float16 for compatibility.", {"gpus": ["NVIDIA GeForce RTX 2080 Ti"], "dtype": "float16"}),
     ("INFO 03-05 02:10:11 __init__.py:207] Automatically detected platform cuda.", {"platform": "cuda"}),
     ("(APIServer pid=1) INFO 08-21 06:02:18 [__init__.py:711] Resolved architecture: Qwen2ForCausalLM",
      {"architecture": "Qwen2ForCausalLM"}),
