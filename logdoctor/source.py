@@ -24,6 +24,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+from unicodedata import east_asian_width
 
 from logdoctor.scan import LiteralScanner
 
@@ -71,6 +72,11 @@ class Line:
     number: int  # 1-based number of the (first) physical line in the combined input
     text: str  # wrappers, escape codes, fences and quote marks removed; no \n or \r
     stream: str | None = None  # compose service / container name when a compose prefix was removed
+    # Columns it took on the terminal it was copied from: its text before the runtime's prefixes
+    # (docker's timestamp, compose's service) were removed, wide characters counting two; -1 unknown.
+    width: int = -1
+    # Whether such a prefix was removed: a runtime stamps every record, so the line starts one.
+    prefixed: bool = False
 
 
 @dataclass
@@ -344,6 +350,7 @@ class LogReader:
             if _FENCE.match(text):
                 self.stats.dropped_fences += 1
                 return None
+        shown, unprefixed = (len(text) if text.isascii() else _columns(text)), len(text)
         stream = None
         if "|" in text:
             compose = _COMPOSE.match(text)
@@ -360,11 +367,12 @@ class LogReader:
             journald = _JOURNALD.match(text)
             if journald:
                 text = text[journald.end():]
+        prefixed = len(text) != unprefixed
         if text.endswith(" across cluster]"):
             text = _RAY_REPEATED.sub("", text)
         if len(text) < 32 and (text[:1] == "[" or text[:1].isdigit()) and self._console_meta(text):
             return None
-        return Line(number, text, stream), cri
+        return Line(number, text, stream, shown, prefixed), cri
 
     def _console_meta(self, text: str) -> bool:
         """Hosted-console exports put timestamp, worker id and level on lines of their own."""
@@ -382,6 +390,15 @@ class LogReader:
         return False
 
 
+def _columns(text: str) -> int:
+    """Terminal columns of `text`: East Asian wide and full-width characters take two."""
+    return len(text) + sum(1 for char in text if char > "\u10ff" and east_asian_width(char) in "WF")
+
+
+def _shown(line: Line) -> int:
+    return line.width if line.width >= 0 else len(line.text)
+
+
 def _looks_like_record_start(text: str) -> bool:
     return bool(_RECORD_START.match(text))
 
@@ -391,9 +408,9 @@ def _wrap_width(head: Sequence[Line]) -> int | None:
     widths: Counter[int] = Counter()
     flush: Counter[int] = Counter()  # of those, continued by a line that starts at the margin
     for line, following in itertools.pairwise(head):
-        width = len(line.text)
-        if (width >= _WRAP_MIN_WIDTH and following.text and not _looks_like_record_start(following.text)
-                and not _TABLE_ROW.match(line.text)):
+        width = _shown(line)
+        if (width >= _WRAP_MIN_WIDTH and following.text and not following.prefixed
+                and not _looks_like_record_start(following.text) and not _TABLE_ROW.match(line.text)):
             widths[width] += 1
             flush[width] += not following.text[:1].isspace()
     if not widths:
@@ -402,12 +419,12 @@ def _wrap_width(head: Sequence[Line]) -> int | None:
     # A terminal that wraps at `width` never shows a much longer line (a resized window may add a
     # few wider ones): equal-length lines beside long unwrapped records are a coincidence
     # (download bars of same-size shards), not a wrap.
-    longer = sum(1 for line in head if len(line.text) > width * 3 // 2)
+    longer = sum(1 for line in head if _shown(line) > width * 3 // 2)
     if count >= 3:
         return width if longer <= count // 10 else None
     # A short paste may hold a single wrapped record: two pieces of one width, each continued at
     # the margin (an indented continuation is a traceback's code line), and nothing wider.
-    if flush[width] == 2 and width >= _WRAP_MIN_TWO and all(len(line.text) <= width for line in head):
+    if flush[width] == 2 and width >= _WRAP_MIN_TWO and all(_shown(line) <= width for line in head):
         return width
     return None
 
@@ -434,10 +451,14 @@ def _unwrap(lines: Iterator[Line], stats: ReadStats, limit: int = MAX_LINE_BYTES
         return
     record = _Record(None, [], 0, 0, False, False)
     for line in _chain(head, lines):
-        if (record.first is not None and record.last_width >= width - _WRAP_SLACK and line.text
+        # A record's first piece may look short by the escape codes the wrapping counted; a piece
+        # after it, continuing a wrap, fills the width (or all but the column a wide character skipped).
+        slack = _WRAP_SLACK if len(record.parts) == 1 else 1
+        if (record.first is not None and record.last_width >= width - slack and line.text and not line.prefixed
                 and not _looks_like_record_start(line.text) and not record.table_row):
             stats.joined += 1
             record.add(line.text, limit, stats)
+            record.last_width = _shown(line)
             continue
         if record.first is not None:
             yield record.line()
@@ -485,7 +506,7 @@ class _Record:
 
     @classmethod
     def start(cls, line: Line) -> _Record:
-        return cls(line, [line.text], len(line.text), len(line.text), False, False)
+        return cls(line, [line.text], len(line.text), _shown(line), False, False)
 
     def add(self, text: str, limit: int, stats: ReadStats) -> None:
         self.last_width = len(text)

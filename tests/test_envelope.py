@@ -193,3 +193,27 @@ def test_a_shell_command_pasted_over_several_lines_is_one_line():
     assert _clean("\n".join([*command, "INFO 03-12 10:19:16 x.py:1] next"]) + "\n") == \
         [joined, "INFO 03-12 10:19:16 x.py:1] next"]
     assert _clean("vllm serve x \\\n\n--max-model-len 8\n") == ["vllm serve x", "", "--max-model-len 8"]
+
+
+def test_a_docker_log_copied_from_a_terminal_joins_at_the_terminal_width():
+    """The terminal wrapped the line with docker's timestamp in it; a stamped line is never a piece."""
+    stamp = "2025-03-08T10:25:55.969429506Z "
+    pairs = ", ".join(f"'k{i}': {i}" for i in range(40))
+    records = ["INFO 08-12 22:31:18 [config.py:1] non-default args: {" + pairs + "}",
+               "INFO 08-12 22:31:18 [__init__.py:235] Automatically detected platform cuda. " + "x" * 5,
+               "/workspace/art/__init__.py:10: UserWarning: Unsloth should be imported before transformers"] * 3
+    screen = []
+    for record in records:
+        raw = stamp + record
+        screen += [raw[i:i + 120] for i in range(0, len(raw), 120)]
+    assert _clean("\n".join(screen) + "\n") == records
+
+
+def test_a_wrapped_records_last_piece_does_not_swallow_the_next_line():
+    record = "[rank0]: ValueError: The model's max seq len (32768) is larger than the maximum number of tokens " \
+             "that can be stored in KV cache (16464). Try increasing `gpu_memory_utilization` or decreasing " \
+             "`max_model_len` when initializing the engine. " + "y" * 113
+    pieces = [record[i:i + 120] for i in range(0, len(record), 120)]
+    assert 100 <= len(pieces[-1]) < 119
+    prompt = "ubuntu@ip-172-31-40-17:~$ "
+    assert _clean("\n".join([*pieces, prompt, *pieces, prompt]) + "\n") == [record, prompt, record, prompt]
