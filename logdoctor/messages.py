@@ -105,6 +105,9 @@ class MessageFacts(Transformer):
     def api_server_version(self, items: list) -> dict:
         return {"vllm_version": str(_tokens(items)["VERSION"][0]).lstrip("v").rstrip(",")}
 
+    def cudagraph_profiling_utilization(self, items: list) -> dict:
+        return {"gpu_memory_utilization": float(items[0])}
+
     def xinference_vllm_version(self, items: list) -> dict:
         return self.api_server_version(items)
 

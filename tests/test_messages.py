@@ -59,6 +59,9 @@ EXAMPLES = [
      {"gpus": ["Tesla T4"], "compute_capability": 7.5, "model_dtype": "bfloat16", "dtype": "float16"}),
     ("WARNING 06-01 10:00:00 [config.py:3000] Your NVIDIA GeForce RTX 2080 Ti device doesn't support torch.bfloat16. "
      "Falling back to torch.float16 for compatibility.", {"gpus": ["NVIDIA GeForce RTX 2080 Ti"], "dtype": "float16"}),
+    ("(EngineCore pid=301) INFO 05-06 11:20:56 [gpu_worker.py:455] CUDA graph memory profiling is enabled (default "
+     "since v0.21.0). The current --gpu-memory-utilization=0.9000 is equivalent to --gpu-memory-utilization=0.8864 "
+     "without CUDA graph memory profiling.", {"gpu_memory_utilization": 0.9}),
     ("INFO 03-05 02:10:11 __init__.py:207] Automatically detected platform cuda.", {"platform": "cuda"}),
     ("(APIServer pid=1) INFO 08-21 06:02:18 [__init__.py:711] Resolved architecture: Qwen2ForCausalLM",
      {"architecture": "Qwen2ForCausalLM"}),
