@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import takewhile
 from typing import BinaryIO
 
 from logdoctor import kbcache, knowledge, remedies
@@ -16,14 +17,14 @@ class Report:
     """Everything the report writers need."""
 
     analysis: Analysis
-    diagnoses: list[Diagnosis]
+    diagnoses: Sequence[Diagnosis]  # best first
     symptom: str | None
     values: dict[str, object]
     warnings: list[str] = field(default_factory=list)
 
     @property
     def confident(self) -> list[Diagnosis]:
-        return [d for d in self.diagnoses if d.confidence >= CONFIDENT]
+        return list(takewhile(lambda d: d.confidence >= CONFIDENT, self.diagnoses))  # best first
 
     @property
     def looks_healthy(self) -> bool:

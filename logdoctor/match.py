@@ -21,6 +21,7 @@ import pickle
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from logdoctor.cache import PickledList
@@ -29,6 +30,8 @@ from logdoctor.knowledge import Entry
 from logdoctor.signatures import Signature, mask
 
 if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+
     from logdoctor.symptoms import SymptomIndex
 
 CONFIDENT = 0.5
@@ -77,6 +80,10 @@ class SignatureIndex:
         self.entries: Sequence[Entry] = entries
         # Each entry's signatures, apart from the entry: a line's candidates need only these.
         self.signatures: Sequence[tuple[Signature, ...]] = [entry.signatures for entry in entries]
+        # What ranking needs of every entry, so that it unpickles none: ids and version ranges.
+        self.ids = [entry.id for entry in entries]
+        self.versions = {e_index: {product: str(specifier) for product, specifier in entry.versions.items()}
+                         for e_index, entry in enumerate(entries) if entry.versions}
         self.by_anchor: dict[str, list[tuple[int, int]]] = {}
         for e_index, entry in enumerate(entries):
             for s_index, signature in enumerate(entry.signatures):
@@ -172,16 +179,25 @@ class SignatureMatcher:
                     hit.line, hit.text, hit.similarity = number, message.strip()[:500], similarity
 
 
-def _version_ok(entry: Entry, facts: Mapping[str, object]) -> bool | None:
-    if not entry.versions:
+@lru_cache(maxsize=1024)
+def _specifier(text: str) -> SpecifierSet:
+    from packaging.specifiers import SpecifierSet  # only entries with version ranges need it
+
+    return SpecifierSet(text)
+
+
+def _version_ok(versions: Mapping[str, str], facts: Mapping[str, object]) -> bool | None:
+    """Whether the log's versions are in the entry's ranges ({product: specifier}); None: not known."""
+    if not versions:
         return None
-    from packaging.version import InvalidVersion, Version  # only entries with versions need it
+    from packaging.version import InvalidVersion, Version
 
     verdicts = []
-    for product, specifier in entry.versions.items():
+    for product, text in versions.items():
         value = facts.get(f"{product}_version")
         if value is None:
             continue
+        specifier = _specifier(text)
         try:
             verdicts.append(Version(str(value)) in specifier or specifier.contains(str(value), prereleases=True))
         except InvalidVersion:
@@ -191,9 +207,22 @@ def _version_ok(entry: Entry, facts: Mapping[str, object]) -> bool | None:
     return all(verdicts)
 
 
-def score_entry(entry: Entry, hits: Sequence[Hit], facts: Mapping[str, object], condition: bool | None,
-                similarity: tuple[float, str | None] | None) -> Diagnosis:
-    """The diagnosis of one entry: its confidence and the evidence behind it.
+@dataclass(slots=True)
+class _Score:
+    """An entry's confidence and evidence, reckoned from the index alone (no entry unpickled)."""
+
+    e_index: int
+    confidence: float
+    hits: list[Hit]
+    condition: bool | None
+    symptom: str | None
+    symptom_similarity: float | None
+    version_ok: bool | None
+
+
+def _score(e_index: int, hits: list[Hit], condition: bool | None, similarity: tuple[float, str | None] | None,
+           version_ok: bool | None) -> _Score:
+    """The confidence of one entry (the model in this module's docstring).
 
     `condition` is the entry's `when` verdict (None: unknown or no condition); `similarity` its best
     symptom coverage and phrase, None when the user gave no symptom.
@@ -209,16 +238,44 @@ def score_entry(entry: Entry, hits: Sequence[Hit], facts: Mapping[str, object], 
     confidence = 1 - (1 - p_log) * (1 - p_facts) * (1 - p_symptom)
     if condition is False:
         confidence *= _WHEN_FALSE
-    version_ok = _version_ok(entry, facts)
     if version_ok is False:
         confidence *= _VERSION_OUT
-    named = sorted(entry.when.names) if entry.when is not None else []
-    return Diagnosis(entry, round(confidence, 3), sorted(hits, key=lambda h: h.line), condition,
-                     {name: facts.get(name) for name in named}, phrase, score, version_ok)
+    return _Score(e_index, round(confidence, 3), sorted(hits, key=lambda h: h.line), condition, phrase, score,
+                  version_ok)
+
+
+class Ranking(Sequence[Diagnosis]):
+    """Diagnoses best first, each made (and its entry unpickled) when it is first read.
+
+    Ranking needs only the index; a report shows the first few diagnoses, and of a large knowledge
+    base hundreds of entries hold a `when` that the log satisfies, each a weak candidate that
+    would otherwise be unpickled for nothing.
+    """
+
+    def __init__(self, scores: list[_Score], entries: Sequence[Entry], facts: Mapping[str, object]) -> None:
+        self._scores, self._entries, self._facts = scores, entries, facts
+        self._made: dict[int, Diagnosis] = {}
+
+    def __len__(self) -> int:
+        return len(self._scores)
+
+    def __getitem__(self, position):  # type: ignore[no-untyped-def, override]
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        position = range(len(self))[position]  # negative positions, and IndexError past the end
+        made = self._made.get(position)
+        if made is None:
+            score = self._scores[position]
+            entry = self._entries[score.e_index]
+            named = sorted(entry.when.names) if entry.when is not None else []
+            made = self._made[position] = Diagnosis(
+                entry, score.confidence, score.hits, score.condition, {name: self._facts.get(name) for name in named},
+                score.symptom, score.symptom_similarity, score.version_ok)
+        return made
 
 
 def rank(matcher: SignatureMatcher, facts: Mapping[str, object], symptom: str | None = None,
-         minimum: float = 0.05) -> list[Diagnosis]:
+         minimum: float = 0.05) -> Ranking:
     """Every entry with some support, best first.
 
     Support is a matched line, a `when` that holds, or a symptom phrase the user's words cover;
@@ -237,11 +294,12 @@ def rank(matcher: SignatureMatcher, facts: Mapping[str, object], symptom: str | 
         conditions[e_index] = verdicts[source]
     similarities = index.symptoms.similarities(symptom) if symptom else {}
     supported = set(hits_by_entry) | set(similarities) | {e for e, verdict in conditions.items() if verdict}
-    diagnoses = []
+    scores = []
     for e_index in supported:
-        diagnosis = score_entry(matcher.entries[e_index], hits_by_entry.get(e_index, []), facts,
-                                conditions.get(e_index), similarities.get(e_index, (0.0, None)) if symptom else None)
-        if diagnosis.confidence >= minimum and (diagnosis.hits or diagnosis.condition or diagnosis.symptom_similarity):
-            diagnoses.append(diagnosis)
-    diagnoses.sort(key=lambda d: (-d.confidence, -len(d.hits), d.entry.id))
-    return diagnoses
+        score = _score(e_index, hits_by_entry.get(e_index, []), conditions.get(e_index),
+                       similarities.get(e_index, (0.0, None)) if symptom else None,
+                       _version_ok(index.versions.get(e_index, {}), facts))
+        if score.confidence >= minimum and (score.hits or score.condition or score.symptom_similarity):
+            scores.append(score)
+    scores.sort(key=lambda s: (-s.confidence, -len(s.hits), index.ids[s.e_index]))
+    return Ranking(scores, matcher.entries, facts)

@@ -86,3 +86,39 @@ def test_memory_budget_is_in_the_text_report():
     assert "Memory per GPU" in result.output
     assert "weights 4.57 GiB" in result.output and "KV cache 8.05 GiB" in result.output
     assert "CUDA graphs 0.25 GiB · free 1.20 of 14.56 GiB" in result.output
+
+
+class _CountingEntries(list):
+    """A knowledge base's entries that remember which were read."""
+
+    def __init__(self, entries):
+        super().__init__(entries)
+        self.read: set[int] = set()
+
+    def __getitem__(self, position):
+        if isinstance(position, int):
+            self.read.add(position)
+        return super().__getitem__(position)
+
+
+def test_ranking_reads_an_entry_only_when_its_diagnosis_is_read():
+    """Ranking works on the index; a report that shows the first two causes reads two entries."""
+    from logdoctor import knowledge
+    from logdoctor.match import SignatureIndex, SignatureMatcher, rank
+    from logdoctor.pipeline import analyze
+
+    entries = knowledge.load().entries
+    index = SignatureIndex(entries)
+    matcher = SignatureMatcher(index)
+    seed = Path(__file__).resolve().parent.parent / "samples" / "seed-xinference-t4-gptq-tp4.log"
+    facts = analyze([str(seed)], extra_anchors=matcher.anchors, observer=matcher.observe).sheet.facts
+    counting = matcher.entries = index.entries = _CountingEntries(entries)
+    ranking = rank(matcher, facts, "only outputs !!!!")
+    assert len(ranking) > 3 and not counting.read
+    top = ranking[:2]
+    assert len(counting.read) == 2 and top[0] is ranking[0]
+    assert top[0].entry.id == "fp16-overflow-qwen-pre-ampere"
+    everything = list(ranking)
+    assert len(counting.read) == len(ranking) and everything[-1] is ranking[-1]
+    confidences = [d.confidence for d in everything]
+    assert confidences == sorted(confidences, reverse=True)
