@@ -431,6 +431,9 @@ class MessageFacts(Transformer):
     def server_ready(self, items: list) -> dict:
         return {"server_ready": True}
 
+    def xinference_model_loaded(self, items: list) -> dict:
+        return {"server_ready": True}
+
 
 # `Using <Kernel> for <Method>`: the linear method names the quantization after runtime conversion.
 _METHOD_QUANTIZATION = (("GPTQMarlin", "gptq_marlin"), ("AWQMarlin", "awq_marlin"),

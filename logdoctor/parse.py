@@ -60,6 +60,7 @@ _GENERIC_ERRORS = re.compile(
 )
 
 
+_XINFERENCE_HEADERS = frozenset({"xinference", "xinference_iso"})
 # Templates that are themselves error messages: when one is logged without an exception class
 # (`Error initializing vLLM engine: CUDA out of memory…`), it still is the error of the log.
 ERROR_RULES = frozenset({
@@ -146,6 +147,8 @@ class LineParser:
                     if anchor.rule in parsed_from_start:
                         continue
                     parsed_from_start.add(anchor.rule)
+                if anchor.rule == "server_ready" and env.kind in _XINFERENCE_HEADERS:
+                    continue  # Xinference's own REST server is up: that says nothing of the model
                 facts = messages.parse(message, anchor, match.start())
                 if facts is not None:
                     events.append(Event(line.number, anchor.rule, facts, message, process, env.level))

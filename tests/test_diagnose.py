@@ -122,3 +122,28 @@ def test_ranking_reads_an_entry_only_when_its_diagnosis_is_read():
     assert len(counting.read) == len(ranking) and everything[-1] is ranking[-1]
     confidences = [d.confidence for d in everything]
     assert confidences == sorted(confidences, reverse=True)
+
+
+XINFERENCE_LOAD_OOM = """\
+2025-03-12 10:17:49,112 xinference.core.supervisor 47 INFO     Xinference supervisor 0.0.0.0:41387 started
+2025-03-12 10:17:51,416 xinference.core.worker 47 INFO     Xinference worker 0.0.0.0:41387 started
+2025-03-12 10:17:57,566 uvicorn.error 1 INFO     Uvicorn running on http://0.0.0.0:9997 (Press CTRL+C to quit)
+INFO 03-12 10:18:35 model_runner.py:1110] Starting to load model /root/.xinference/cache/qwen2_5-instruct-pytorch-32b...
+2025-03-12 10:19:02,005 xinference.core.worker 47 ERROR    Failed to load model qwen2.5-instruct-0
+Traceback (most recent call last):
+  File "/usr/local/lib/python3.10/dist-packages/xinference/core/worker.py", line 926, in launch_builtin_model
+    await model_ref.load()
+torch.OutOfMemoryError: [address=0.0.0.0:40123, pid=301] CUDA out of memory. Tried to allocate 270.00 MiB. GPU 0 \
+has a total capacity of 23.65 GiB of which 85.06 MiB is free. Process has 23.55 GiB memory in use.
+"""
+
+
+def test_xinferences_own_server_being_up_is_not_the_model_being_ready(tmp_path):
+    """Xinference's supervisor, worker and REST server start before any model: an OOM while the
+    model loads is a loading OOM, not one while serving."""
+    log = tmp_path / "xinference-oom.log"
+    log.write_text(XINFERENCE_LOAD_OOM)
+    report = diagnose.run([str(log)])
+    assert "server_ready" not in report.analysis.sheet.facts
+    assert report.diagnoses[0].entry.id == "oom-loading-weights"
+    assert all(d.confidence < 0.3 for d in report.diagnoses if d.entry.id == "oom-during-serving")

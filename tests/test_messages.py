@@ -223,6 +223,13 @@ EXAMPLES = [
     ("ValueError: Total number of attention heads (40) must be divisible by tensor parallel size (3).",
      {"attention_heads": 40, "tensor_parallel_size": 3}),
     ("INFO:     Application startup complete.", {"server_ready": True}),
+    ("2025-05-28 15:32:32,971 xinference.core.model 6486 INFO     ModelActor(TongGu-0) loaded", {"server_ready": True}),
+    ("2025-05-28 15:32:32,975 xinference.core.worker 6276 INFO     [request dc2f] Leave launch_builtin_model, "
+     "elapsed time: 43 s", {"server_ready": True}),
+    ("2025-03-12 10:17:57,566 uvicorn.error 1 INFO     Uvicorn running on http://0.0.0.0:9997 (Press CTRL+C to quit)",
+     {"server_ready": None}),
+    ("2024-11-26 09:42:27,902 xinference.core.worker 47 ERROR    [request 7c41] Leave launch_builtin_model, error: "
+     "[address=0.0.0.0:40123, pid=301] boom, elapsed time: 12 s", {"server_ready": None}),
     ("2025-05-28 15:32:22,284 transformers.modeling_utils 6486 INFO     Instantiating BaichuanForCausalLM model "
      "under default dtype torch.float16.", {"dtype": "float16"}),
 ]
