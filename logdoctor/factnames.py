@@ -83,7 +83,8 @@ FACTS: dict[str, tuple[str, str]] = {
     "n_gpu": ("str", "Xinference n_gpu option"),
     "remote_address": ("str", "xoscar actor address from an [address=..., pid=...] wrapper"),
     # outcome
-    "server_ready": ("bool", "the server reached the point of accepting requests"),
+    "server_ready": ("bool", "the model accepts requests: vLLM's API server is up, or under Xinference the model's "
+                             "launch returned (Xinference's own server starting is not enough)"),
     "error_type": ("str", "class of the final (root-cause) exception"),
     "error_message": ("str", "first line of the final exception message"),
     "error_count": ("int", "number of distinct exceptions seen"),
