@@ -2,7 +2,8 @@
 
 Real lines of our samples and the corpus, the wrappers a line arrives in (docker -t, compose, CRI
 full and partial, process tags, colour and its pasted residue, quotes, fences, progress bars,
-journald, a cut mid-line or mid UTF-8 sequence), and line endings.
+journald, a cut mid-line or mid UTF-8 sequence, a shell continuation, wide characters), and line
+endings.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ WRAPPERS = (
     lambda line: b"[1;36m" + line + b"[0m",
     lambda line: b"2024-05-10 08:12:01",
     lambda line: line.replace(b" ", b"\t"),
+    lambda line: line + b" \\",  # a shell command continued on the next line
+    lambda line: "宽字符 ".encode() + line,  # wide characters count two columns in a terminal wrap
 )
 ENDINGS = (b"\n", b"\r\n", b"\r\r\n", b"", b"\n\n")
 
