@@ -190,6 +190,14 @@ def test_cri_partial_records_join_in_linear_time_and_cap_the_record(tmp_path):
     assert report["facts"]["error_type"] == "ValueError"
 
 
+def test_a_shell_command_continued_over_200k_lines_joins_in_linear_time_and_caps_the_record(tmp_path):
+    path = tmp_path / "continued.log"
+    path.write_bytes(b"vllm serve x \\\n" + b"  --a b \\\n" * 200_000 + b"  --tp 2\n" + ERROR.encode() + b"\n")
+    report = _report(_diagnose(path))
+    assert report["input"]["truncated"] == 1 and report["input"]["truncated_at"] == [1]
+    assert report["facts"]["model"] == "x" and report["facts"]["error_type"] == "ValueError"
+
+
 def test_a_fact_of_64_kib_is_redacted_in_linear_time(tmp_path):
     # `a.a.a.…` made the URL-password pattern rescan the rest of the value at every dot.
     path = tmp_path / "model.log"
