@@ -43,6 +43,7 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|
 _ANSI_RESIDUE = re.compile(r"\[(?:\d{1,3}(?:;\d{1,3})*m|m(?![\w.]))")
 _TAG_PREFIX = re.compile(r"^\((?:[A-Za-z_][\w.\-]*)(?: [\w.=\-]+)*? pid=\d+(?:, ip=[^)\s]+)?\) *")
 _COMPOSE = re.compile(r"^([A-Za-z0-9][\w.\-]*)\s+\| ?")
+_KUBECTL_PREFIX = re.compile(r"^\[(pod/[^/\]\s]+/[^\]\s]+)\] ")  # `kubectl logs --prefix`: [pod/<pod>/<container>]
 _TIMESTAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(?:Z|[+\-]\d\d:?\d\d))\]? ")
 _CRI_STREAM = re.compile(r"^(stdout|stderr) ([FP]) ")
 _JOURNALD = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d [\w.\-]+ [\w.\-/@]+(?:\[\d+\])?: ")
@@ -356,6 +357,10 @@ class LogReader:
             compose = _COMPOSE.match(text)
             if compose:
                 stream, text = compose.group(1), text[compose.end():]
+        elif text.startswith("[pod/"):
+            pod = _KUBECTL_PREFIX.match(text)
+            if pod:
+                stream, text = pod.group(1), text[pod.end():]
         cri = None
         first = text[:1]
         if first.isdigit() or first == "[":

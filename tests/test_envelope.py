@@ -217,3 +217,14 @@ def test_a_wrapped_records_last_piece_does_not_swallow_the_next_line():
     assert 100 <= len(pieces[-1]) < 119
     prompt = "ubuntu@ip-172-31-40-17:~$ "
     assert _clean("\n".join([*pieces, prompt, *pieces, prompt]) + "\n") == [record, prompt, record, prompt]
+
+
+def test_kubectls_pod_and_container_prefix_is_a_stream_like_composes_service():
+    from logdoctor.source import LogReader
+
+    text = ("[pod/vllm-7d9f8c-x2k4p/vllm] (EngineCore_0 pid=301) INFO 05-06 11:20:56 [gpu_worker.py:440] Available "
+            "KV cache memory: 21.73 GiB\n[pod/vllm-7d9f8c-x2k4p/istio-proxy] 2025-05-06T11:20:57.001Z info ready\n")
+    lines = list(LogReader(["-"], stdin=io.BytesIO(text.encode())))
+    assert [line.stream for line in lines] == ["pod/vllm-7d9f8c-x2k4p/vllm", "pod/vllm-7d9f8c-x2k4p/istio-proxy"]
+    assert lines[0].text.startswith("(EngineCore_0 pid=301) INFO 05-06")
+    assert lines[1].text == "info ready"
