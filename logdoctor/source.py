@@ -47,6 +47,7 @@ _KUBECTL_PREFIX = re.compile(r"^\[(pod/[^/\]\s]+/[^\]\s]+)\] ")  # `kubectl logs
 _TIMESTAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(?:Z|[+\-]\d\d:?\d\d))\]? ")
 _CRI_STREAM = re.compile(r"^(stdout|stderr) ([FP]) ")
 _JOURNALD = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d [\w.\-]+ [\w.\-/@]+(?:\[\d+\])?: ")
+_JOURNALD_ISO_TAIL = re.compile(r"^[\w.\-]+ [\w.\-/@]+\[\d+\]: ")
 _HEADER_AFTER_STAMP = re.compile(r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL) |- ")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 _QUOTE = re.compile(r"^(?:> ?)+")
@@ -368,6 +369,10 @@ class LogReader:
             self._cri_seen = self._cri_seen or cri is not None
             if text[:1].isdigit():  # a timestamped log kept by a runtime that stamps again (docker -t in CRI)
                 text = _strip_timestamp(text)[0]
+            elif cri is None and "]: " in text[:80]:
+                journald = _JOURNALD_ISO_TAIL.match(text)  # `journalctl -o short-iso`: stamp, host, unit[pid]
+                if journald:
+                    text = text[journald.end():]
         elif first.isupper() and len(text) > 16 and text[3] == " ":
             journald = _JOURNALD.match(text)
             if journald:

@@ -228,3 +228,11 @@ def test_kubectls_pod_and_container_prefix_is_a_stream_like_composes_service():
     assert [line.stream for line in lines] == ["pod/vllm-7d9f8c-x2k4p/vllm", "pod/vllm-7d9f8c-x2k4p/istio-proxy"]
     assert lines[0].text.startswith("(EngineCore_0 pid=301) INFO 05-06")
     assert lines[1].text == "info ready"
+
+
+def test_journalctl_short_iso_loses_its_stamp_host_and_unit():
+    record = "(EngineCore_0 pid=301) INFO 05-06 11:20:56 [gpu_worker.py:440] Available KV cache memory: 21.73 GiB"
+    assert _clean(f"2025-05-06T11:20:56+0000 gpu-box vllm[212]: {record}\n"
+                  f"2025-05-06T11:20:56+08:00 gpu-box python3[212]: {record}\n") == [record, record]
+    kept = "2025-05-06T11:20:56Z message with brackets[1]: and a colon"
+    assert _clean(kept + "\n") == ["message with brackets[1]: and a colon"]  # one word before [pid]: not a host
