@@ -510,7 +510,7 @@ class _Record:
     first: Line | None
     parts: list[str]
     size: int
-    last_width: int
+    last_width: int  # columns of the last piece, for hard-wrap joining (_unwrap keeps it)
     cut: bool
     table_row: bool
 
@@ -519,7 +519,6 @@ class _Record:
         return cls(line, [line.text], len(line.text), _shown(line), False, False)
 
     def add(self, text: str, limit: int, stats: ReadStats) -> None:
-        self.last_width = len(text)
         room = limit - self.size
         if room < len(text) and not self.cut and self.first is not None:
             self.cut = True
