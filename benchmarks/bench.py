@@ -40,7 +40,7 @@ from pathlib import Path
 import loggen
 
 from logdoctor import knowledge, parse
-from logdoctor.match import SignatureIndex
+from logdoctor.match.rank import SignatureIndex
 
 try:
     import kbgen

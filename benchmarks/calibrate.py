@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from logdoctor import diagnose, knowledge
-from logdoctor.match import SignatureIndex
+from logdoctor.match.rank import SignatureIndex
 
 BANDS = ((0.9, 1.01), (0.75, 0.9), (0.5, 0.75), (0.25, 0.5), (0.0, 0.25))
 

@@ -45,9 +45,13 @@ except ImportError:  # the random mode needs nothing
 
 
 def _import():
-    from logdoctor import conditions, diagnose, kbcache, knowledge, redact, source, yamlsafe
-    from logdoctor.report import jsonout, markdown, text
-    from logdoctor.signatures import Signature, SignatureError
+    from logdoctor import diagnose, knowledge
+    from logdoctor.knowledge import compiled as kbcache
+    from logdoctor.knowledge import yamlsafe
+    from logdoctor.match import conditions
+    from logdoctor.match.signatures import Signature, SignatureError
+    from logdoctor.read import source
+    from logdoctor.report import jsonout, markdown, redact, text
 
     return (conditions, diagnose, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text, Signature,
             SignatureError)
@@ -183,9 +187,9 @@ def worst_case_main(budget: float) -> None:
     """Every template's example line with 60 KiB of one repeated filler at its start, middle and end:
     a super-linear path in the parser, the masks or redaction shows as a slow line (each line is
     at most 64 KiB, so a quadratic path costs ~seconds a line rather than forever)."""
+    from logdoctor.match.signatures import mask
     from logdoctor.parse import LineParser
-    from logdoctor.signatures import mask
-    from logdoctor.source import Line
+    from logdoctor.read.source import Line
 
     examples: dict[tuple, str] = {}
     for raw in REAL:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import click
 
 from logdoctor import __version__
-from logdoctor.source import InputError
+from logdoctor.read.source import InputError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -82,7 +82,7 @@ def _progress(inputs: Sequence[str], quiet: bool) -> Iterator[Callable[[int], No
     if quiet or not sys.stderr.isatty():
         yield None
         return
-    from logdoctor.progress import ProgressLine, known_size
+    from logdoctor.read.progress import ProgressLine, known_size
 
     line = ProgressLine(sys.stderr, known_size(inputs))
     try:
@@ -123,7 +123,7 @@ def _load_kb(kb_dirs: Sequence[str]):
     """The knowledge base in force and its index, compiled once and then read from the cache."""
     from pathlib import Path
 
-    from logdoctor import kbcache
+    from logdoctor.knowledge import compiled as kbcache
 
     return kbcache.load([Path(d) for d in kb_dirs])
 
@@ -145,7 +145,7 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
     Exit status: 0 no confident problem, 1 a confident problem, 2 usage or input error.
     """
     from logdoctor import diagnose as diagnosis
-    from logdoctor import redact as redaction
+    from logdoctor.report import redact as redaction
 
     try:
         knowledge_base, index = _load_kb(kb_dirs)
@@ -188,7 +188,7 @@ def kb_check(kb_dirs: tuple[str, ...], no_builtin: bool, no_fixtures: bool) -> N
     """Validate every entry: schema, category, conditions, regexes, fixtures. Exit 1 on any problem."""
     from pathlib import Path
 
-    from logdoctor import kbcheck
+    from logdoctor.knowledge import check as kbcheck
 
     problems = kbcheck.check([Path(d) for d in kb_dirs], include_builtin=not no_builtin, fixtures=not no_fixtures)
     for problem in problems:
@@ -240,7 +240,7 @@ def kb_new(entry_id: str, log: str, category: str, folder: str) -> None:
     """Scaffold an entry and its fixture from a log: facts, the decisive error line as first signature."""
     from pathlib import Path
 
-    from logdoctor import scaffold
+    from logdoctor.knowledge import scaffold
 
     try:
         written = scaffold.new_entry(entry_id, Path(log), category, Path(folder))

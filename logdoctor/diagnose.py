@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from itertools import takewhile
 from typing import BinaryIO
 
-from logdoctor import kbcache, knowledge, remedies
-from logdoctor.match import CONFIDENT, Diagnosis, SignatureIndex, SignatureMatcher, rank
+from logdoctor import knowledge
+from logdoctor.knowledge import compiled as kbcache
+from logdoctor.match.rank import CONFIDENT, Diagnosis, SignatureIndex, SignatureMatcher, rank
 from logdoctor.pipeline import Analysis, analyze
+from logdoctor.report import remedies
 
 
 @dataclass

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from logdoctor.facts import FactSheet, FactSheetBuilder
 from logdoctor.parse import LineParser
-from logdoctor.source import LogReader, ReadStats
+from logdoctor.parse.facts import FactSheet, FactSheetBuilder
+from logdoctor.read.source import LogReader, ReadStats
 
 # An observer gets (line number, message) for every line that passed the prefilter.
 Observer = Callable[[int, str], None]

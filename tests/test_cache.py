@@ -18,10 +18,11 @@ import pytest
 from click.testing import CliRunner
 from rapidfuzz import fuzz
 
-from logdoctor import cache, diagnose, kbcache
+from logdoctor import cache, diagnose
 from logdoctor.cli import main
+from logdoctor.knowledge import compiled as kbcache
+from logdoctor.match.symptoms import SymptomIndex, _weight, bigrams, words
 from logdoctor.report import jsonout
-from logdoctor.symptoms import SymptomIndex, _weight, bigrams, words
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import kbgen
@@ -188,7 +189,7 @@ def test_the_symptom_index_scores_as_the_pairwise_comparison():
 
 
 def test_stored_lexer_programs_behave_as_re_compiles_them(tmp_path):
-    from logdoctor.lexercache import CompiledPrograms
+    from logdoctor.parse.lexercache import CompiledPrograms
 
     patterns = [r"(?P<NUMBER>-?\d+(?:\.\d+)?)|(?P<NAME>(?!(?:and|or)\b)[a-z_][a-z0-9_]*)|(?P<WS>\s+)",
                 r"(?i)bfloat16 is only supported", r"[\u3400-\u9fff]+|(?P<X>!{2,})"]

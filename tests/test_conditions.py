@@ -2,7 +2,7 @@
 
 import pytest
 
-from logdoctor.conditions import ConditionError, compile_condition
+from logdoctor.match.conditions import ConditionError, compile_condition
 
 SEED = {"pre_ampere": True, "dtype": "float16", "model_family": "qwen2", "vllm_version": "0.7.3",
         "tensor_parallel_size": 4, "compute_capability": 7.5, "quantization": "gptq"}
@@ -52,7 +52,7 @@ def test_verdicts_shared_across_conditions_equal_verdicts_alone():
     """rank() evaluates a knowledge base's conditions with one memo of their comparisons; a shared
     comparison must not carry a verdict over to one that only looks equal (true == 1.0 in Python)."""
     from logdoctor import knowledge
-    from logdoctor.conditions import evaluate
+    from logdoctor.match.conditions import evaluate
 
     sources = [entry.when.source for entry in knowledge.load().entries if entry.when is not None]
     sources += ["tensor_parallel_size == true", "tensor_parallel_size == 1", "tensor_parallel_size in [true, 4]",

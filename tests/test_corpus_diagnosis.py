@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from logdoctor import diagnose, knowledge
-from logdoctor.match import CONFIDENT, SignatureIndex
+from logdoctor.match.rank import CONFIDENT, SignatureIndex
 
 from .conftest import truth_of
 

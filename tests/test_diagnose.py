@@ -104,7 +104,7 @@ class _CountingEntries(list):
 def test_ranking_reads_an_entry_only_when_its_diagnosis_is_read():
     """Ranking works on the index; a report that shows the first two causes reads two entries."""
     from logdoctor import knowledge
-    from logdoctor.match import SignatureIndex, SignatureMatcher, rank
+    from logdoctor.match.rank import SignatureIndex, SignatureMatcher, rank
     from logdoctor.pipeline import analyze
 
     entries = knowledge.load().entries

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from logdoctor import envelope
+from logdoctor.parse import envelope
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_torch_rank_prefix_is_dropped_and_the_exception_line_is_read():
 
 
 def _clean(text: str) -> list[str]:
-    from logdoctor.source import LogReader
+    from logdoctor.read.source import LogReader
 
     return [line.text for line in LogReader(["-"], stdin=io.BytesIO(text.encode()))]
 
@@ -138,7 +138,7 @@ def test_in_a_compose_log_only_the_engine_service_states_facts():
 
 
 def test_the_release_alone_dates_the_engine_when_only_one_existed():
-    from logdoctor.facts import engine_of_version
+    from logdoctor.parse.facts import engine_of_version
 
     assert engine_of_version("0.11.0") == "v1" and engine_of_version("v0.33.0") == "v1"
     assert engine_of_version("0.4.2") == "v0" and engine_of_version("0.6.3.post1") == "v0"
@@ -220,7 +220,7 @@ def test_a_wrapped_records_last_piece_does_not_swallow_the_next_line():
 
 
 def test_kubectls_pod_and_container_prefix_is_a_stream_like_composes_service():
-    from logdoctor.source import LogReader
+    from logdoctor.read.source import LogReader
 
     text = ("[pod/vllm-7d9f8c-x2k4p/vllm] (EngineCore_0 pid=301) INFO 05-06 11:20:56 [gpu_worker.py:440] Available "
             "KV cache memory: 21.73 GiB\n[pod/vllm-7d9f8c-x2k4p/istio-proxy] 2025-05-06T11:20:57.001Z info ready\n")

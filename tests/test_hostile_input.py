@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from logdoctor import kvdump, source
 from logdoctor.cli import main
+from logdoctor.parse import kvdump
+from logdoctor.read import source
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = "INFO 05-10 08:12:01 api_server.py:160] vLLM API server version 0.4.2"
@@ -237,7 +238,7 @@ def test_glued_config_pairs_still_split():
 
 def test_a_command_line_with_a_huge_token_is_read_in_linear_time():
     # shlex grows a token one character at a time: ~0.25 s for one 64 KiB line, minutes for 1 MB.
-    from logdoctor.messages import command_line_facts
+    from logdoctor.parse.messages import command_line_facts
 
     facts = command_line_facts("serve /models/Qwen2-7B --max-model-len 4096 --x " + "(a" * 500_000)
     assert facts["max_model_len"] == 4096

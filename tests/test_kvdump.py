@@ -1,6 +1,6 @@
 """The bracket-aware key=value reader of config dumps."""
 
-from logdoctor.kvdump import read_pairs
+from logdoctor.parse.kvdump import read_pairs
 
 
 def test_engine_config_with_nested_reprs_and_quirks():

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from logdoctor import knowledge, yamlsafe
+from logdoctor import knowledge
 from logdoctor.cli import main
+from logdoctor.knowledge import yamlsafe
 
 from .privatekb import ENTRY, FIXTURE, kb_check, write_kb
 

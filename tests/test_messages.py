@@ -2,9 +2,8 @@
 
 import pytest
 
-from logdoctor import messages
-from logdoctor.parse import LineParser
-from logdoctor.source import Line
+from logdoctor.parse import LineParser, messages
+from logdoctor.read.source import Line
 
 # (a line as some vLLM / Xinference release prints it, facts it must yield)
 EXAMPLES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 
-from logdoctor.progress import PROGRESS_FROM, ProgressLine, known_size
+from logdoctor.read.progress import PROGRESS_FROM, ProgressLine, known_size
 
 
 class Clock:

@@ -7,7 +7,7 @@ import pty
 import subprocess
 import sys
 
-from logdoctor.progress import PROGRESS_FROM
+from logdoctor.read.progress import PROGRESS_FROM
 
 from .conftest import sample_logs
 

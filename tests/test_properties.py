@@ -18,10 +18,15 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logdoctor import conditions, diagnose, kbcache, knowledge, redact, source, yamlsafe
+from logdoctor import diagnose, knowledge
+from logdoctor.knowledge import compiled as kbcache
+from logdoctor.knowledge import yamlsafe
+from logdoctor.match import conditions
+from logdoctor.match.signatures import Signature, SignatureError
 from logdoctor.parse import LineParser
 from logdoctor.pipeline import analyze
-from logdoctor.signatures import Signature, SignatureError
+from logdoctor.read import source
+from logdoctor.report import redact
 
 from .logpieces import ENDINGS, WRAPPERS, real_lines
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from logdoctor import redact
 from logdoctor.cli import main
 from logdoctor.pipeline import analyze
+from logdoctor.report import redact
 
 from .privatekb import write_kb
 

@@ -1,6 +1,6 @@
 """Remedies with numbers computed from the facts."""
 
-from logdoctor.remedies import computed_values, render
+from logdoctor.report.remedies import computed_values, render
 
 
 def test_max_model_len_that_the_kv_cache_holds():

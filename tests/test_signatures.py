@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from logdoctor import knowledge
-from logdoctor.match import SignatureIndex
-from logdoctor.signatures import Signature, mask
+from logdoctor.match.rank import SignatureIndex
+from logdoctor.match.signatures import Signature, mask
 
 # Serving traffic: millions of these in a week-old `docker logs`; none may reach the fuzzy matcher.
 SERVING = (

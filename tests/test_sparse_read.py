@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logdoctor import source
 from logdoctor.parse import LineParser
 from logdoctor.pipeline import analyze
-from logdoctor.scan import ENGINE_VARIABLE, LiteralScanner
+from logdoctor.read import source
+from logdoctor.read.scan import ENGINE_VARIABLE, LiteralScanner
 
 from .conftest import sample_logs
 

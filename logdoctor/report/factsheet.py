@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from logdoctor.facts import FactSheet
-from logdoctor.source import ReadStats
+from logdoctor.parse.facts import FactSheet
+from logdoctor.read.source import ReadStats
 
 # (section title, facts in display order). Facts not listed here go under "other".
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (

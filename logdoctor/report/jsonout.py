@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from logdoctor import __version__
 from logdoctor.diagnose import Report
-from logdoctor.match import Diagnosis
+from logdoctor.match.rank import Diagnosis
 from logdoctor.pipeline import Analysis
 
 

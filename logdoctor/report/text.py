@@ -11,7 +11,7 @@ import textwrap
 import click
 
 from logdoctor.diagnose import Report
-from logdoctor.match import CONFIDENT, Diagnosis
+from logdoctor.match.rank import CONFIDENT, Diagnosis
 from logdoctor.report import factsheet
 
 BAR_WIDTH = 40

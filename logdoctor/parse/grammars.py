@@ -14,8 +14,9 @@ from typing import Any
 import lark
 from lark import Lark
 
-from logdoctor import cache, lexercache
+from logdoctor import cache
 from logdoctor.datafiles import data_dir
+from logdoctor.parse import lexercache
 
 
 def grammar_text(name: str) -> str:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from logdoctor.match.signatures import mask
 from logdoctor.pipeline import analyze
-from logdoctor.signatures import mask
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _FACTS_TO_SUGGEST = ("vllm_version", "engine", "model_family", "dtype", "quantization", "tensor_parallel_size",

@@ -18,8 +18,8 @@ from lark import Token, Transformer
 from lark.exceptions import LarkError
 from lark.lexer import PatternStr
 
-from logdoctor import kvdump
-from logdoctor.grammars import lalr_parser
+from logdoctor.parse import kvdump
+from logdoctor.parse.grammars import lalr_parser
 
 _MIN_ANCHOR = 6
 # An xoscar remote-exception wrapper in front of a message: `[address=0.0.0.0:38873, pid=236010] `.
@@ -482,7 +482,7 @@ def _config_value(fact: str, raw: str) -> object | None:
 
 @cache
 def _fact_kind(fact: str) -> str:
-    from logdoctor.factnames import FACTS
+    from logdoctor.parse.factnames import FACTS
 
     return FACTS.get(fact, ("str", ""))[0]
 
@@ -566,7 +566,7 @@ def anchors() -> tuple[Anchor, ...]:
 
 @cache
 def _start_rules() -> tuple[str, ...]:
-    from logdoctor.grammars import grammar_text
+    from logdoctor.parse.grammars import grammar_text
 
     names = re.findall(r"^([a-z][a-z0-9_]*):", grammar_text("messages"), flags=re.MULTILINE)
     return tuple(dict.fromkeys(names))

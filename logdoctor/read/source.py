@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 from unicodedata import east_asian_width
 
-from logdoctor.scan import LiteralScanner
+from logdoctor.read.scan import LiteralScanner
 
 MAX_LINE_BYTES = 64 * 1024
 _WRAP_SCAN_LINES = 256  # lines held at the start to detect a terminal hard-wrap width

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from logdoctor import diagnose, knowledge, yamlsafe
-from logdoctor.factnames import FACTS
-from logdoctor.match import CONFIDENT, SignatureIndex
-from logdoctor.remedies import COMPUTED, placeholder_names
-from logdoctor.source import InputError
+from logdoctor import diagnose, knowledge
+from logdoctor.knowledge import yamlsafe
+from logdoctor.match.rank import CONFIDENT, SignatureIndex
+from logdoctor.parse.factnames import FACTS
+from logdoctor.read.source import InputError
+from logdoctor.report.remedies import COMPUTED, placeholder_names
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from logdoctor import cache, knowledge
 from logdoctor.datafiles import data_dir
-from logdoctor.match import SignatureIndex
+from logdoctor.match.rank import SignatureIndex
 
 _KIND, _STAT_KIND = "kb-", "kbstat-"
 _SETTLED_NS = 2_000_000_000  # a file changed less long ago may change again without a new timestamp
@@ -69,8 +69,9 @@ def _files(root: Path) -> list[tuple[str, os.DirEntry]]:
 def _code_digest() -> bytes:
     """logdoctor's own sources and the condition grammar: what a pickled entry's meaning depends on."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     digest.update((data_dir("grammar") / "condition.lark").read_bytes())
     return digest.digest()
 

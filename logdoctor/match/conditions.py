@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
-from logdoctor.factnames import FACTS
-from logdoctor.grammars import lalr_parser
+from logdoctor.parse.factnames import FACTS
+from logdoctor.parse.grammars import lalr_parser
 
 if TYPE_CHECKING:
     from packaging.version import Version

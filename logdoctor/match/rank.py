@@ -25,14 +25,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from logdoctor.cache import PickledList
-from logdoctor.conditions import evaluate
 from logdoctor.knowledge import Entry
-from logdoctor.signatures import Signature, mask
+from logdoctor.match.conditions import evaluate
+from logdoctor.match.signatures import Signature, mask
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
 
-    from logdoctor.symptoms import SymptomIndex
+    from logdoctor.match.symptoms import SymptomIndex
 
 CONFIDENT = 0.5
 MAX_HITS_PER_SIGNATURE = 5
@@ -107,7 +107,7 @@ class SignatureIndex:
     def symptoms(self) -> SymptomIndex:
         """The entries' symptom phrases, indexed on first use (only `--symptom` needs them)."""
         if self._symptoms is None:
-            from logdoctor.symptoms import SymptomIndex  # only --symptom needs it (and rapidfuzz.process)
+            from logdoctor.match.symptoms import SymptomIndex  # only --symptom needs it (and rapidfuzz.process)
 
             self._symptoms = SymptomIndex([entry.symptoms for entry in self.entries])
         elif isinstance(self._symptoms, bytes):

@@ -14,9 +14,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from logdoctor.conditions import Condition, ConditionError, compile_condition
 from logdoctor.datafiles import data_dir
-from logdoctor.signatures import Signature, SignatureError
+from logdoctor.match.conditions import Condition, ConditionError, compile_condition
+from logdoctor.match.signatures import Signature, SignatureError
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -204,7 +204,7 @@ def entry_from_document(document: object, entry_file: Path, root: Path) -> Entry
 
 def load_categories(root: Path) -> dict[str, str]:
     """The categories a knowledge base declares in its taxonomy.yaml (empty if it has none)."""
-    from logdoctor import yamlsafe  # here, not above: a run whose KB comes from the cache needs no YAML
+    from logdoctor.knowledge import yamlsafe  # here, not above: a run whose KB comes from the cache needs no YAML
 
     path = root / "taxonomy.yaml"
     if not path.exists():
@@ -221,7 +221,7 @@ def roots(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> list
 
 def load(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> KnowledgeBase:
     """The built-in knowledge base with each of `extra_dirs` layered on top, in order."""
-    from logdoctor import yamlsafe
+    from logdoctor.knowledge import yamlsafe
 
     kb = KnowledgeBase()
     by_id: dict[str, Entry] = {}

@@ -15,7 +15,7 @@ from functools import cache
 from lark import Token, Transformer
 from lark.exceptions import LarkError
 
-from logdoctor.grammars import lalr_parser
+from logdoctor.parse.grammars import lalr_parser
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from logdoctor import hardware
-from logdoctor.parse import Event
-from logdoctor.redact import redact_value
+from logdoctor.parse import Event, hardware
+from logdoctor.report.redact import redact_value
 
 MAX_EVIDENCE_LINES = 12
 _LIST_FACTS = frozenset({"gpus"})

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from logdoctor import envelope, messages
-from logdoctor.scan import LiteralScanner, literal_pattern
-from logdoctor.source import Line
+from logdoctor.parse import envelope, messages
+from logdoctor.read.scan import LiteralScanner, literal_pattern
+from logdoctor.read.source import Line
 
 # Which vLLM engine and executor a process tag or a source file implies (log-catalog.md §1.4, §2).
 _TAG_HINTS: tuple[tuple[str, dict], ...] = (
