@@ -1,9 +1,10 @@
 """The command line: a thin layer over pipeline → match → report.
 
-Exit codes (also in the README):
-  0  no confident problem found (or a command that succeeded)
-  1  a confident problem was found (diagnose), or `kb check` found a problem
-  2  usage error or unreadable input (one line on stderr; what could be read is still reported)
+Exit codes (also in the README, "Verdicts and exit status"):
+  0  diagnose: healthy, risk, or a log that ends before the server was ready; other commands: success
+  1  diagnose: problem, failed-unknown, or a log cut inside a traceback; `kb check` found a problem
+  2  usage error, unreadable input, or not a vLLM/Xinference log (one line on stderr; what could be
+     read is still reported)
   3  internal error (one line on stderr; please report it)
 """
 
@@ -142,7 +143,8 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
              redact: bool, quiet: bool) -> None:
     """Rank the likely root causes of what the log shows (the default command).
 
-    Exit status: 0 no confident problem, 1 a confident problem, 2 usage or input error.
+    Exit status follows the verdict: 0 healthy/risk/not yet ready, 1 problem/failed-unknown/cut traceback,
+    2 not a serving log, usage or input error.
     """
     from logdoctor import diagnose as diagnosis
     from logdoctor.report import redact as redaction
@@ -172,7 +174,10 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
                    color=False if os.environ.get("NO_COLOR") else None)
     if report.analysis.stats.errors:
         fail(report.analysis.stats.errors[0])
-    sys.exit(EXIT_PROBLEM if report.confident else EXIT_OK)
+    verdict = report.verdict
+    if verdict.kind == "not-a-serving-log":
+        fail(f"not a vLLM or Xinference log: {verdict.reason} ({verdict.next_step})", verdict.exit_code)
+    sys.exit(verdict.exit_code)
 
 
 @main.group()

@@ -10,6 +10,7 @@ from typing import BinaryIO
 from logdoctor import knowledge
 from logdoctor.knowledge import compiled as kbcache
 from logdoctor.match.rank import CONFIDENT, Diagnosis, SignatureIndex, SignatureMatcher, rank
+from logdoctor.match.verdict import Verdict, decide
 from logdoctor.pipeline import Analysis, analyze
 from logdoctor.report import remedies
 
@@ -29,10 +30,9 @@ class Report:
         return list(takewhile(lambda d: d.confidence >= CONFIDENT, self.diagnoses))  # best first
 
     @property
-    def looks_healthy(self) -> bool:
-        """No confident problem, no error, and the server got ready (as far as the log shows)."""
-        facts = self.analysis.sheet.facts
-        return not self.confident and "error_type" not in facts and "error_message" not in facts
+    def verdict(self) -> Verdict:
+        """The report's one-word answer (problem, failed-unknown, incomplete, risk, healthy, not-a-serving-log)."""
+        return decide(self.diagnoses, self.analysis.sheet.facts, self.analysis.outcome)
 
     def remedy_text(self, text: str) -> str:
         return remedies.render(text, self.analysis.sheet.facts, self.values)
@@ -53,5 +53,5 @@ def run(inputs: Sequence[str], stdin: BinaryIO | None = None, kb: knowledge.Know
     analysis = analyze(inputs, stdin=stdin, extra_anchors=matcher.anchors, observer=matcher.observe,
                        on_progress=on_progress)
     facts = analysis.sheet.facts
-    diagnoses = rank(matcher, facts, symptom)
+    diagnoses = rank(matcher, facts, symptom, ready_line=analysis.outcome.ready_line)
     return Report(analysis, diagnoses, symptom, remedies.computed_values(facts), list(kb.warnings))

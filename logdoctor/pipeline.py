@@ -13,10 +13,11 @@ from typing import BinaryIO
 
 from logdoctor.parse import LineParser
 from logdoctor.parse.facts import FactSheet, FactSheetBuilder
+from logdoctor.parse.outcome import Outcome
 from logdoctor.read.source import LogReader, ReadStats
 
-# An observer gets (line number, message) for every line that passed the prefilter.
-Observer = Callable[[int, str], None]
+# An observer gets (line number, message, level) for every line that passed the prefilter.
+Observer = Callable[[int, str, "str | None"], None]
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Analysis:
 
     sheet: FactSheet
     stats: ReadStats
+    outcome: Outcome
 
 
 def analyze(inputs: Sequence[str], stdin: BinaryIO | None = None, extra_anchors: Iterable[str] = (),
@@ -39,5 +41,5 @@ def analyze(inputs: Sequence[str], stdin: BinaryIO | None = None, extra_anchors:
         for event in parser.feed(line):
             builder.add(event, line.stream)
         if observer is not None and parser.last_message is not None:
-            observer(line.number, parser.last_message)
-    return Analysis(builder.result(), reader.stats)
+            observer(line.number, parser.last_message, parser.last_level)
+    return Analysis(builder.result(), reader.stats, parser.outcome.result())

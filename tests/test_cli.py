@@ -115,10 +115,10 @@ def test_healthy_log_exits_0_and_says_so(tmp_path):
     path.write_text(HEALTHY_LOG)
     result = _run(str(path))
     assert result.returncode == 0
-    assert "The start looks healthy" in result.stdout.decode()
+    assert result.stdout.decode().startswith("healthy: the server became ready")
     report = json.loads(_run(str(path), "--format", "json").stdout)
     jsonschema.validate(report, SCHEMA)
-    assert report["summary"]["looks_healthy"] is True
+    assert report["summary"]["verdict"] == "healthy"
     assert all(d["confidence"] < 0.5 for d in report["diagnoses"])
 
 

@@ -222,6 +222,7 @@ EXAMPLES = [
     ("ValueError: Total number of attention heads (40) must be divisible by tensor parallel size (3).",
      {"attention_heads": 40, "tensor_parallel_size": 3}),
     ("INFO:     Application startup complete.", {"server_ready": True}),
+    ("init engine (profile, create kv cache, warmup model) took 17.27 seconds", {"engine_ready": True}),
     ("2025-05-28 15:32:32,971 xinference.core.model 6486 INFO     ModelActor(TongGu-0) loaded", {"server_ready": True}),
     ("2025-05-28 15:32:32,975 xinference.core.worker 6276 INFO     [request dc2f] Leave launch_builtin_model, "
      "elapsed time: 43 s", {"server_ready": True}),

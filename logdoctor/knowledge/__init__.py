@@ -58,6 +58,7 @@ class Entry:
     positive: tuple[Fixture, ...] = ()
     negative: tuple[Fixture, ...] = ()
     path: Path | None = None
+    family: bool = False  # a category's general shape, not one known issue: moderate confidence at most
 
 
 @dataclass
@@ -199,6 +200,7 @@ def entry_from_document(document: object, entry_file: Path, root: Path) -> Entry
         cause=document["cause"].strip(), remedies=tuple(remedies), references=_strings(document, "references"),
         positive=_fixtures(document, "positive", entry_file, root),
         negative=_fixtures(document, "negative", entry_file, root), path=entry_file,
+        family=document.get("family") is True,
     )
 
 

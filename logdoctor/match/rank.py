@@ -7,12 +7,20 @@ The scoring model (one for every entry; documented in README "How confidence is 
     p_symptom = 0.5 × max(0, (coverage − 0.35) / 0.65)   (best of the entry's symptom phrases)
     confidence = 1 − (1 − p_log)(1 − p_facts)(1 − p_symptom)
                  × 0.3 if `when` is false   × 0.5 if the version is outside the entry's range
+                 at most 0.45 when only the symptom supports it (no line matched, no `when` held)
+                 at most 0.65 for a family entry (a category's general shape)
 
 Each part is a probability that the entry is right given that kind of evidence, combined as
 independent (noisy-OR). The caps encode what the corpus shows: an error line that names the
 problem is enough on its own (0.9); context lines and facts alone are not (together they stay
 below 0.5, so a healthy start with a risky setup is reported as a risk, not a diagnosis); a
-symptom that matches is what turns a silent setup risk ("!!!!" on a T4) into a diagnosis.
+symptom that matches is what turns a silent setup risk ("!!!!" on a T4) into a diagnosis, but
+never on its own: words without a line or a fact of the log behind them are a guess.
+
+Evidence knows its weight. A line counts once for an entry (its best signature), however many
+of the entry's signatures it matches. A decisive signature is decisive on an error line; on an
+INFO/WARNING/DEBUG line, or on a line the server got past (it became ready afterwards), it counts
+as a context line of weight 0.5 unless the signature says `any_level` — a warning is not a failure.
 """
 
 from __future__ import annotations
@@ -38,6 +46,9 @@ CONFIDENT = 0.5
 MAX_HITS_PER_SIGNATURE = 5
 _DECISIVE, _CONTEXT_CAP, _FACTS, _SYMPTOM = 0.9, 0.6, 0.25, 0.5
 _WHEN_FALSE, _VERSION_OUT = 0.3, 0.5
+_SYMPTOM_ONLY_CAP, _FAMILY_CAP = 0.45, 0.65
+_DEMOTED_WEIGHT = 0.5  # a decisive signature's weight on a line that is not a failure
+_NOT_FAILURE_LEVELS = frozenset({"INFO", "WARNING", "WARN", "DEBUG"})
 _SYMPTOM_FLOOR = 0.35
 _GRAM = 4  # anchors are indexed by one of their 4-character substrings
 
@@ -51,6 +62,22 @@ class Hit:
     similarity: float
     signature: Signature
     count: int = 1
+    level: str | None = None  # the line's log level, when its header gave one
+
+    def decisive(self, ready_line: int | None) -> bool:
+        """Whether this hit names a failure on its own: a decisive signature on an error (or level-less)
+        line the server did not get past; `any_level` signatures are decisive wherever they match."""
+        if not self.signature.decisive:
+            return False
+        if self.signature.any_level:
+            return True
+        return self.level not in _NOT_FAILURE_LEVELS and (ready_line is None or self.line > ready_line)
+
+    def weight(self, ready_line: int | None) -> float:
+        """The hit's weight as context: a demoted decisive signature weighs _DEMOTED_WEIGHT."""
+        if self.signature.decisive and not self.decisive(ready_line):
+            return _DEMOTED_WEIGHT
+        return min(1.0, self.signature.weight)
 
 
 @dataclass
@@ -65,6 +92,11 @@ class Diagnosis:
     symptom: str | None = None
     symptom_similarity: float | None = None
     version_ok: bool | None = None
+
+    @property
+    def family(self) -> bool:
+        """A match of the category's general shape, not of one known issue."""
+        return self.entry.family
 
 
 class SignatureIndex:
@@ -84,6 +116,7 @@ class SignatureIndex:
         self.ids = [entry.id for entry in entries]
         self.versions = {e_index: {product: str(specifier) for product, specifier in entry.versions.items()}
                          for e_index, entry in enumerate(entries) if entry.versions}
+        self.families = frozenset(e_index for e_index, entry in enumerate(entries) if entry.family)
         self.by_anchor: dict[str, list[tuple[int, int]]] = {}
         for e_index, entry in enumerate(entries):
             for s_index, signature in enumerate(entry.signatures):
@@ -158,7 +191,7 @@ class SignatureMatcher:
         self.anchors = index.anchors
         self.hits: dict[tuple[int, int], Hit] = {}
 
-    def observe(self, number: int, message: str) -> None:
+    def observe(self, number: int, message: str, level: str | None = None) -> None:
         candidates: set[tuple[int, int]] = set()
         for literal in self.index.anchors_in(message):
             candidates.update(self.index.by_anchor[literal])
@@ -172,11 +205,16 @@ class SignatureMatcher:
                 continue
             hit = self.hits.get(key)
             if hit is None:
-                self.hits[key] = Hit(number, message.strip()[:500], similarity, signature)
+                self.hits[key] = Hit(number, message.strip()[:500], similarity, signature, level=level)
             else:
                 hit.count += 1
-                if similarity > hit.similarity:
-                    hit.line, hit.text, hit.similarity = number, message.strip()[:500], similarity
+                if similarity > hit.similarity or (similarity == hit.similarity and _graver(level, hit.level)):
+                    hit.line, hit.text, hit.similarity, hit.level = number, message.strip()[:500], similarity, level
+
+
+def _graver(level: str | None, than: str | None) -> bool:
+    """A line of this level says more of a failure than one of `than` (ERROR or no level over INFO)."""
+    return than in _NOT_FAILURE_LEVELS and level not in _NOT_FAILURE_LEVELS
 
 
 @lru_cache(maxsize=1024)
@@ -221,27 +259,43 @@ class _Score:
 
 
 def _score(e_index: int, hits: list[Hit], condition: bool | None, similarity: tuple[float, str | None] | None,
-           version_ok: bool | None) -> _Score:
+           version_ok: bool | None, ready_line: int | None = None, family: bool = False) -> _Score:
     """The confidence of one entry (the model in this module's docstring).
 
     `condition` is the entry's `when` verdict (None: unknown or no condition); `similarity` its best
-    symptom coverage and phrase, None when the user gave no symptom.
+    symptom coverage and phrase, None when the user gave no symptom; `ready_line` the last line where
+    the server became ready (None: it never did, as far as the log shows).
     """
-    decisive = any(hit.signature.decisive for hit in hits)
+    hits = _one_per_line(hits, ready_line)
+    decisive = any(hit.decisive(ready_line) for hit in hits)
     miss = 1.0
     for hit in hits:
-        miss *= 1 - min(1.0, hit.signature.weight) * hit.similarity
+        miss *= 1 - hit.weight(ready_line) * hit.similarity
     p_log = _DECISIVE if decisive else _CONTEXT_CAP * (1 - miss)
     p_facts = _FACTS if condition else 0.0
     score, phrase = similarity if similarity is not None else (None, None)
     p_symptom = _SYMPTOM * max(0.0, (score - _SYMPTOM_FLOOR) / (1 - _SYMPTOM_FLOOR)) if score else 0.0
     confidence = 1 - (1 - p_log) * (1 - p_facts) * (1 - p_symptom)
+    if not hits and not condition:
+        confidence = min(confidence, _SYMPTOM_ONLY_CAP)
+    if family:
+        confidence = min(confidence, _FAMILY_CAP)
     if condition is False:
         confidence *= _WHEN_FALSE
     if version_ok is False:
         confidence *= _VERSION_OUT
-    return _Score(e_index, round(confidence, 3), sorted(hits, key=lambda h: h.line), condition, phrase, score,
-                  version_ok)
+    return _Score(e_index, round(confidence, 3), hits, condition, phrase, score, version_ok)
+
+
+def _one_per_line(hits: list[Hit], ready_line: int | None) -> list[Hit]:
+    """An entry's hits with each line once (the strongest signature on it), in line order."""
+    best: dict[int, Hit] = {}
+    for hit in hits:
+        kept = best.get(hit.line)
+        strength = (hit.decisive(ready_line), hit.weight(ready_line) * hit.similarity)
+        if kept is None or strength > (kept.decisive(ready_line), kept.weight(ready_line) * kept.similarity):
+            best[hit.line] = hit
+    return sorted(best.values(), key=lambda h: h.line)
 
 
 class Ranking(Sequence[Diagnosis]):
@@ -275,7 +329,7 @@ class Ranking(Sequence[Diagnosis]):
 
 
 def rank(matcher: SignatureMatcher, facts: Mapping[str, object], symptom: str | None = None,
-         minimum: float = 0.05) -> Ranking:
+         minimum: float = 0.05, ready_line: int | None = None) -> Ranking:
     """Every entry with some support, best first.
 
     Support is a matched line, a `when` that holds, or a symptom phrase the user's words cover;
@@ -298,7 +352,8 @@ def rank(matcher: SignatureMatcher, facts: Mapping[str, object], symptom: str | 
     for e_index in supported:
         score = _score(e_index, hits_by_entry.get(e_index, []), conditions.get(e_index),
                        similarities.get(e_index, (0.0, None)) if symptom else None,
-                       _version_ok(index.versions.get(e_index, {}), facts))
+                       _version_ok(index.versions.get(e_index, {}), facts), ready_line,
+                       e_index in index.families)
         if score.confidence >= minimum and (score.hits or score.condition or score.symptom_similarity):
             scores.append(score)
     scores.sort(key=lambda s: (-s.confidence, -len(s.hits), index.ids[s.e_index]))

@@ -128,6 +128,7 @@ class Signature:
     weight: float = 0.5
     decisive: bool = False
     min_similarity: float = 90.0
+    any_level: bool = False  # decisive even on an INFO/WARNING line or before the server became ready
     anchors: tuple[str, ...] = ()
     _regex: object = field(default=None, repr=False)
     _segments: tuple[str, ...] = field(default=(), repr=False)
@@ -142,7 +143,8 @@ class Signature:
         pattern = spec[kind]
         decisive = bool(spec.get("decisive", False))
         weight = 1.0 if decisive else float(spec.get("weight", 0.5))
-        signature = cls(kind, pattern, weight, decisive, float(spec.get("min_similarity", 90)))
+        signature = cls(kind, pattern, weight, decisive, float(spec.get("min_similarity", 90)),
+                        bool(spec.get("any_level", False)))
         if kind == "literal":
             signature.anchors = (pattern,)
         elif kind == "regex":

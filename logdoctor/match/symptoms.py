@@ -23,20 +23,40 @@ _STOPWORDS = frozenset({"the", "a", "an", "is", "are", "of", "to", "on", "in", "
                         "it", "its", "at", "by", "from", "my", "i", "after", "only", "just", "all", "every", "any"})
 _FUZZY_MIN_LENGTH = 4  # shorter phrase words must be said exactly
 _FUZZY_CUTOFF = 85
+# What users say of a bad answer, in the many ways they say it: each spelling (English or Chinese,
+# any number of marks) becomes one concept word, on both sides — the user's symptom and the
+# entries' phrases — so "只输出感叹号", "回答都是!!!!" and "only outputs !!!!!!!!" meet "全是感叹号".
+_CONCEPTS: tuple[tuple[str, str], ...] = (
+    (r"[!！]{2,}|感叹号|叹号|exclamation(?: (?:marks?|points?))?", " !! "),
+    (r"[?？]{2,}|问号|question marks", " ?? "),
+    (r"乱码|gibberish|garbage|garbled|nonsense|random (?:characters|tokens|symbols)", " garbled "),
+    (r"空白|为空|空的|空回复|空字符串|blank|empty", " empty "),
+    (r"重复|复读|repeat(?:s|ing|ed|ition)?|loops?(?:ing)?|over and over", " repeats "),
+)
+_CONCEPT_PATTERN = re.compile("|".join(f"({pattern})" for pattern, _word in _CONCEPTS))
+_CONCEPT_WORDS = frozenset(word.strip() for _pattern, word in _CONCEPTS)
+
+
+def canonical(text: str) -> str:
+    """`text` lower-cased with every spelling of a key concept replaced by its one word."""
+    return _CONCEPT_PATTERN.sub(lambda m: _CONCEPTS[m.lastindex - 1][1], text.lower())
 
 
 def words(text: str) -> list[str]:
-    """Lower-case Latin words (and runs of !! or ??) of `text`, Chinese removed."""
-    return _LATIN_WORD.findall(_CJK_RUN.sub(" ", text.lower()))
+    """Lower-case Latin words (and concept words such as !!) of `text`, Chinese removed."""
+    return _LATIN_WORD.findall(_CJK_RUN.sub(" ", canonical(text)))
 
 
 def bigrams(text: str) -> set[str]:
-    """Character bigrams of the Chinese in `text` (single characters when a run is one long)."""
-    chars = "".join(_CJK_RUN.findall(text))
+    """Character bigrams of the Chinese in `text` (single characters when a run is one long), key terms
+    excepted: those became concept words."""
+    chars = "".join(_CJK_RUN.findall(canonical(text)))
     return {a + b for a, b in itertools.pairwise(chars)} or set(chars)
 
 
 def _weight(word: str) -> float:
+    if word in _CONCEPT_WORDS:
+        return 8
     if word in _STOPWORDS:
         return 0.3
     if word in _DOMAIN_WORDS:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from logdoctor.parse import envelope, messages
+from logdoctor.parse.outcome import OutcomeTracker
 from logdoctor.read.scan import LiteralScanner, literal_pattern
 from logdoctor.read.source import Line
 
@@ -45,7 +46,10 @@ _HINT_ANCHORS = (  # `llm_engine.py` only as a header's file: V0 logs every requ
     " llm_engine.py", "[llm_engine.py", "/llm_engine.py", "gpu_executor.py", "worker.py:", "executor_base.py",
     "ray_utils.py", "core.py:",
 )
-_ERROR_ANCHORS = ("Error", "Exception", "Traceback", "[address=", "Killed", "Aborted", "Segmentation fault")
+# `ERROR`/`CRITICAL`: an engine's fatal lines often name no exception ("EngineCore failed to start.").
+# `/vllm/`, `/xinference/`: a traceback frame in their code makes a bare traceback theirs (parse.outcome).
+_ERROR_ANCHORS = ("Error", "Exception", "Traceback", "[address=", "Killed", "Aborted", "Segmentation fault", "ERROR",
+                  "CRITICAL", "died unexpectedly", "/vllm/", "/xinference/")
 
 # `SomeError: message` / `pkg.mod.SomeError: message` / a bare `SomeError` at the end of a traceback.
 EXCEPTION_LINE = re.compile(
@@ -119,6 +123,8 @@ class LineParser:
         self.prefilter = LiteralScanner(self.literals)
         self._context = _Context()
         self.last_message: str | None = None  # message of the last line that passed the prefilter
+        self.last_level: str | None = None  # and its level (INFO, WARNING, ERROR...), None when it has none
+        self.outcome = OutcomeTracker()
 
     def feed(self, line: Line) -> list[Event]:
         """Events of one line (most lines: none, after one regex search)."""
@@ -128,7 +134,7 @@ class LineParser:
             self._remember(text)
             return []
         env = envelope.split(text)
-        self.last_message = env.message
+        self.last_message, self.last_level = env.message, env.level
         message, _address = messages.unwrap(env.message)
         wrapper = messages.XOSCAR_WRAPPER.search(env.message) if "[address=" in env.message else None
         address = wrapper.group(1) if wrapper else None
@@ -160,6 +166,7 @@ class LineParser:
                           env.level, strength=1)
         if error is not None:
             events.append(error)
+        self.outcome.observe(line.number, env.kind, env.level, env.message, [event.kind for event in events])
         self._remember(env.message, parsed=True)
         return events
 

@@ -85,6 +85,8 @@ FACTS: dict[str, tuple[str, str]] = {
     # outcome
     "server_ready": ("bool", "the model accepts requests: vLLM's API server is up, or under Xinference the model's "
                              "launch returned (Xinference's own server starting is not enough)"),
+    "engine_ready": ("bool", "the engine finished start-up (profiling, KV cache, warm-up): an offline LLM(...) can "
+                             "generate, a server is about to listen"),
     "error_type": ("str", "class of the final (root-cause) exception"),
     "error_message": ("str", "first line of the final exception message"),
     "error_count": ("int", "number of distinct exceptions seen"),

@@ -434,6 +434,9 @@ class MessageFacts(Transformer):
     def xinference_model_loaded(self, items: list) -> dict:
         return {"server_ready": True}
 
+    def engine_ready(self, items: list) -> dict:
+        return {"engine_ready": True}
+
 
 # `Using <Kernel> for <Method>`: the linear method names the quantization after runtime conversion.
 _METHOD_QUANTIZATION = (("GPTQMarlin", "gptq_marlin"), ("AWQMarlin", "awq_marlin"),

@@ -58,8 +58,8 @@ def report_document(report: Report, top: int) -> dict:
     document["symptom"] = report.symptom
     document["diagnoses"] = [diagnosis_document(d, report) for d in report.diagnoses[:top]]
     document["summary"] = {
+        **report.verdict.as_dict(),
         "confident_problems": len(report.confident),
-        "looks_healthy": report.looks_healthy,
         "server_ready": bool(report.analysis.sheet.facts.get("server_ready")),
     }
     if report.warnings:

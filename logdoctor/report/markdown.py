@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from logdoctor.diagnose import Report
 from logdoctor.report import factsheet
+from logdoctor.report.headline import headline
 
 _TABLE_FACTS = ("vllm_version", "engine", "xinference_era", "model", "dtype", "quantization", "tensor_parallel_size",
                 "pipeline_parallel_size", "gpus", "compute_capability", "max_model_len", "gpu_memory_utilization",
@@ -22,7 +23,10 @@ def _fence(lines: list[str]) -> list[str]:
 
 def render(report: Report, top: int) -> str:
     sheet = report.analysis.sheet
-    out = ["### logdoctor report", ""]
+    verdict = report.verdict
+    out = ["### logdoctor report", "", f"**{_cell(headline(report))}**", ""]
+    if verdict.next_step:
+        out += [f"Next: {_cell(verdict.next_step)}", ""]
     if report.symptom:
         out += [f"**Symptom:** {_cell(report.symptom)}", ""]
     out += ["| fact | value |", "| --- | --- |"]
@@ -30,14 +34,8 @@ def render(report: Report, top: int) -> str:
         if name in sheet.facts:
             out.append(f"| {name} | {_cell(factsheet.format_value(name, sheet.facts[name]))} |")
     out.append("")
-    confident = report.confident
-    if confident:
-        out.append(f"**{len(confident)} likely problem{'s' if len(confident) > 1 else ''}:**")
-    elif report.looks_healthy:
-        out.append("**The start looks healthy**: no known problem matches with confidence.")
-    else:
-        out.append("**An error is in the log, but no known issue matches it with confidence.**")
-    out.append("")
+    if report.diagnoses[:top]:
+        out += ["**Ranked causes:**" if report.confident else "**Possible causes (low confidence):**", ""]
     decisive: list[str] = []
     for rank, diagnosis in enumerate(report.diagnoses[:top], 1):
         entry = diagnosis.entry

@@ -13,6 +13,7 @@ import click
 from logdoctor.diagnose import Report
 from logdoctor.match.rank import CONFIDENT, Diagnosis
 from logdoctor.report import factsheet
+from logdoctor.report.headline import headline
 
 BAR_WIDTH = 40
 WRAP_WIDTH = 100
@@ -87,19 +88,15 @@ def render(report: Report, top: int) -> str:
     out = [click.style(f"logdoctor: {stats.describe()}", bold=True), ""]
     confident = report.confident
     shown = report.diagnoses[:top]
-    if confident:
-        out.append(click.style(f"{len(confident)} likely problem{'s' if len(confident) > 1 else ''} found", bold=True))
-    elif report.looks_healthy:
-        ready = report.analysis.sheet.facts.get("server_ready")
-        out.append(click.style("The start looks healthy" + ("" if ready else " as far as the log goes")
-                               + ": no known problem matches with confidence.", fg="green"))
-        if report.symptom is None and shown:
-            out.append("If something is wrong anyway, say what you see: --symptom \"only outputs !!!!\"")
-    else:
-        error = report.analysis.sheet.facts.get("error_message")
-        out.append(click.style("An error is in the log, but no known issue matches it with confidence:", fg="yellow"))
-        if error:
-            out.append(f"  {report.analysis.sheet.facts.get('error_type', 'error')}: {error}")
+    verdict = report.verdict
+    colour = {"problem": "red", "failed-unknown": "red", "incomplete": "yellow", "risk": "yellow",
+              "healthy": "green"}.get(verdict.kind)
+    out.insert(0, click.style(headline(report), fg=colour, bold=True))
+    if verdict.next_step:
+        out.append(f"next: {verdict.next_step}")
+    error = report.analysis.sheet.facts.get("error_message")
+    if verdict.kind == "failed-unknown" and error:
+        out.append(f"  {report.analysis.sheet.facts.get('error_type', 'error')}: {error}")
     if shown:
         out.append("")
         out.append("Ranked causes" if confident else "Possible causes (low confidence)")

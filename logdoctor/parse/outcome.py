@@ -1,0 +1,98 @@
+"""How the run ended, as far as the log shows: ready, failed, cut short, or not a serving log at all.
+
+The ranking says *which* known issue fits; a verdict also needs to know what happened to the
+server, whatever the knowledge base knows. A crash with an error no entry describes is still a
+crash, a traceback whose last lines were not pasted is still a failure, and a README is not a
+healthy server. The tracker watches the events of the lines that passed the prefilter (a small
+fraction of a long log) and keeps a handful of line numbers:
+
+- whether a vLLM or Xinference process wrote anything at all (a header of theirs, a message
+  template, an engine hint) — without one there is nothing to diagnose;
+- the last line where the server (or, for an offline `LLM(...)`, the engine) became ready;
+- the lines that say the run failed after that: a final exception, an ERROR/CRITICAL line of the
+  engine, a process that died or was killed;
+- a traceback that begins and never reaches its final exception line (a paste cut short).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Headers that only vLLM / Xinference processes write (envelope kinds).
+_SERVING_HEADERS = frozenset({"vllm", "xinference", "xinference_iso"})
+# Events any Python web app or Ray job produces: alone they do not make a log a vLLM/Xinference log
+# (uvicorn's "Application startup complete" of some other FastAPI app is not a model server).
+_GENERIC_RULES = frozenset({"exception", "error_line", "server_ready", "ray_started"})
+_READY_RULES = frozenset({"server_ready", "xinference_model_loaded", "engine_ready"})
+_FATAL_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL"})
+# A process that is gone: these end a server whatever it printed before.
+_DIED = re.compile(
+    r"EngineDeadError|Engine loop has died|died unexpectedly|Killed$|^Killed\b|Segmentation fault|core dumped|"
+    r"exited with (?:exit )?code [1-9]|exit code [1-9]|Engine (?:core )?(?:process|initialization) failed|"
+    r"EngineCore failed to start|Failed to launch model|WorkerProc failed to start"
+)
+_TRACEBACK = "Traceback (most recent call last)"
+_OWN_FRAME = re.compile(r'File "[^"]*/(?:vllm|xinference)/')  # a traceback frame in vLLM's or Xinference's code
+MAX_LINES = 5  # line numbers kept per kind: the first few say where it went wrong
+
+
+@dataclass
+class Outcome:
+    """What the end of the log says about the run (line numbers are the input's)."""
+
+    serving_lines: int = 0  # lines a vLLM/Xinference process visibly wrote or a template recognised
+    ready_line: int | None = None  # the last line where the server (or offline engine) became ready
+    failure_lines: list[int] = field(default_factory=list)  # failures after the last ready (first few)
+    died: bool = False  # a process died or was killed (after the last ready)
+    open_traceback: int | None = None  # a traceback that starts here never reached its exception line
+    errors_while_serving: int = 0  # exceptions/ERROR lines after ready that did not end the server
+
+    @property
+    def failed(self) -> bool:
+        """The run failed: before it was ever ready, or a process died after it was."""
+        return bool(self.failure_lines) and (self.ready_line is None or self.died)
+
+    @property
+    def cut(self) -> bool:
+        """The log stops inside a traceback: its final exception is missing."""
+        return self.open_traceback is not None
+
+
+class OutcomeTracker:
+    """Fed by the line parser with every parsed line's envelope and events; `result()` at the end."""
+
+    def __init__(self) -> None:
+        self._outcome = Outcome()
+        self._failures_after_ready: list[int] = []
+
+    def observe(self, number: int, kind: str, level: str | None, message: str, rules: list[str]) -> None:
+        """One prefiltered line: its envelope kind and level, its message, the rules of its events."""
+        outcome = self._outcome
+        stripped = message.strip()
+        if (kind in _SERVING_HEADERS or any(rule not in _GENERIC_RULES for rule in rules)
+                or (stripped.startswith("File") and _OWN_FRAME.match(stripped))):
+            outcome.serving_lines += 1
+        if _TRACEBACK in stripped:
+            outcome.open_traceback = number
+        if "exception" in rules:
+            outcome.open_traceback = None
+        if _READY_RULES.intersection(rules):
+            outcome.ready_line = number
+            self._failures_after_ready = []
+            outcome.died = False
+            return
+        died = bool(_DIED.search(stripped))
+        failing = died or "exception" in rules or "error_line" in rules or level in _FATAL_LEVELS
+        if not failing:
+            return
+        if outcome.ready_line is not None and not died:
+            outcome.errors_while_serving += 1
+        if died:
+            outcome.died = True
+        if len(self._failures_after_ready) < MAX_LINES:
+            self._failures_after_ready.append(number)
+
+    def result(self) -> Outcome:
+        self._outcome.failure_lines = list(self._failures_after_ready)
+        return self._outcome

@@ -1,0 +1,214 @@
+"""The verdict of a report, on real logs: never "healthy" for a server that failed, never a problem from
+words alone, a warning not scored like a failure; and the exit status that follows the verdict."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from logdoctor import diagnose, knowledge
+from logdoctor.match.rank import CONFIDENT, SignatureIndex
+from logdoctor.match.verdict import EXIT_CODES, KINDS
+
+from .conftest import CORPUS, ROOT, SAMPLES, corpus_cases, truth_of
+
+SEED = SAMPLES / "seed-xinference-t4-gptq-tp4.log"
+HEALTHY_COMPOSE = SAMPLES / "s-v06-l40s-llama70b-awq-dockerts-healthy.log"
+KV_TOO_SMALL = SAMPLES / "s-v04-a10g-mistral-kv-too-small.log"
+# The real warning of vLLM 0.4-0.6 (config.py) when swap_space x TP is over 40 % of the host's RAM.
+SWAP_WARNING = ("WARNING 06-20 11:02:13 config.py:1247] Possibly too large swap space. 8.00 GiB out of the 15.40 GiB "
+                "total CPU memory is allocated for the swap space.")
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the project")
+
+
+@pytest.fixture(scope="module")
+def kb() -> knowledge.KnowledgeBase:
+    return knowledge.load()
+
+
+@pytest.fixture(scope="module")
+def index(kb) -> SignatureIndex:
+    return SignatureIndex(kb.entries)
+
+
+def _cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "logdoctor", *args], input=stdin, capture_output=True, timeout=120,
+                          cwd=ROOT)
+
+
+def _verdict(result: subprocess.CompletedProcess) -> str:
+    return json.loads(result.stdout)["summary"]["verdict"]
+
+
+def test_every_verdict_has_one_exit_status_as_documented():
+    assert set(EXIT_CODES) | {"incomplete"} == set(KINDS)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for kind in KINDS:
+        assert f"`{kind}`" in readme, f"README's exit-status table does not name {kind}"
+
+
+@needs_corpus
+@pytest.mark.parametrize("case", [c for c in corpus_cases() if (truth_of(c).get("root_cause") or {})
+                                  .get("category") == "healthy"], ids=lambda c: c.name)
+def test_healthy_real_logs_are_healthy(case, kb, index):
+    report = diagnose.run([str(case / "log.txt")], kb=kb, index=index)
+    assert report.verdict.kind == "healthy", report.verdict
+    assert report.verdict.exit_code == 0
+
+
+@needs_corpus
+def test_with_no_known_issue_a_failed_server_is_failed_unknown_or_incomplete_never_healthy():
+    """With an empty knowledge base nothing can be recognised: every failing real log must still be
+    answered as a failure (or a cut log), and every healthy one stay healthy."""
+    empty = knowledge.KnowledgeBase(entries=[])
+    index = SignatureIndex([])
+    seen = set()
+    for case in corpus_cases():
+        category = (truth_of(case).get("root_cause") or {}).get("category")
+        report = diagnose.run([str(case / "log.txt")], kb=empty, index=index)
+        kind = report.verdict.kind
+        seen.add(kind)
+        if category == "healthy":
+            assert kind == "healthy", (case.name, report.verdict)
+        elif report.analysis.sheet.facts.get("error_type") or report.analysis.outcome.cut:
+            assert kind in ("failed-unknown", "incomplete"), (case.name, report.verdict)
+            assert report.verdict.exit_code == 1, (case.name, report.verdict)
+    assert {"failed-unknown", "incomplete", "healthy"} <= seen
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", ["openrlhf-336", "vllm-lighteval-607"])
+def test_a_traceback_cut_before_its_exception_is_incomplete_with_errors(name):
+    result = _cli(str(CORPUS / name / "log.txt"), "--format", "json", "--symptom", "fails to start")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["summary"]["verdict"] == "incomplete"
+    assert "paste the end" in report["summary"]["next_step"]
+
+
+def test_a_real_failure_cut_inside_its_traceback_is_incomplete_not_healthy(tmp_path):
+    lines = KV_TOO_SMALL.read_text(encoding="utf-8").splitlines()
+    final = max(i for i, line in enumerate(lines) if "ValueError: The model's max seq len" in line)
+    cut = tmp_path / "cut.log"
+    cut.write_text("\n".join(lines[:final]) + "\n")  # the frames are there, the exception line is not
+    text = _cli(str(cut))
+    assert text.returncode == 1
+    assert text.stdout.decode().startswith("incomplete: the log stops inside a traceback")
+    whole = _cli(str(KV_TOO_SMALL), "--format", "json")
+    assert (whole.returncode, _verdict(whole)) == (1, "problem")
+
+
+DPKG = """\
+2026-11-30 06:25:01 startup archives unpack
+2026-11-30 06:25:02 install libre2-11:amd64 <none> 20230301-3
+2026-11-30 06:25:02 status half-installed libre2-11:amd64 20230301-3
+2026-11-30 06:25:03 status unpacked libre2-11:amd64 20230301-3
+2026-11-30 06:25:04 configure libre2-11:amd64 20230301-3 <none>
+2026-11-30 06:25:04 status installed libre2-11:amd64 20230301-3
+"""
+README_TEXT = """\
+# Project
+
+Install the package and run it on your data. The model and the tokenizer are loaded once.
+If an error occurs, see the FAQ. Error handling: every Exception is logged, never raised.
+"""
+OTHER_APP = """\
+INFO:     Started server process [4121]
+INFO:     Waiting for application startup.
+INFO:     Application startup complete.
+INFO:     Uvicorn running on http://0.0.0.0:8080 (Press CTRL+C to quit)
+"""
+
+
+@pytest.mark.parametrize("text", [DPKG, README_TEXT, OTHER_APP, ""], ids=["dpkg", "readme", "other-app", "empty"])
+def test_what_is_not_a_serving_log_says_so_with_exit_2(text, tmp_path):
+    path = tmp_path / "input.txt"
+    path.write_text(text)
+    result = _cli(str(path), "--format", "json")
+    assert result.returncode == 2
+    assert _verdict(result) == "not-a-serving-log"
+    assert result.stderr.decode().count("\n") == 1 and "not a vLLM or Xinference log" in result.stderr.decode()
+    assert json.loads(result.stdout)["facts"].get("model") is None
+
+
+def test_a_symptom_alone_never_makes_a_confident_diagnosis():
+    result = _cli("--format", "json", "--symptom", "only outputs !!!!", stdin=b"")
+    assert result.returncode == 2
+    report = json.loads(result.stdout)
+    assert all(d["confidence"] < CONFIDENT for d in report["diagnoses"])
+    assert report["diagnoses"], "the symptom's guesses are still shown, as guesses"
+
+
+def test_on_a_healthy_start_words_without_log_evidence_stay_guesses(kb, index):
+    for entry in kb.entries:
+        report = diagnose.run([str(HEALTHY_COMPOSE)], kb=kb, index=index, symptom=entry.symptoms[0])
+        for diagnosis in report.diagnoses:
+            if not diagnosis.hits and not diagnosis.condition:
+                assert diagnosis.confidence < CONFIDENT, (entry.id, diagnosis.entry.id, diagnosis.confidence)
+
+
+def test_a_warning_in_a_start_that_became_ready_is_context_not_a_failure(tmp_path, kb, index):
+    lines = HEALTHY_COMPOSE.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "swap-warning.log"
+    path.write_text("\n".join([*lines[:5], SWAP_WARNING, *lines[5:]]) + "\n")
+    report = diagnose.run([str(path)], kb=kb, index=index)
+    assert report.verdict.kind == "healthy", [(d.entry.id, d.confidence) for d in report.diagnoses[:3]]
+    swap = next(d for d in report.diagnoses if d.entry.id == "swap-space-too-large")
+    assert swap.confidence < CONFIDENT
+    assert len({hit.line for hit in swap.hits}) == len(swap.hits) == 1  # the line is listed once
+
+
+def test_the_same_error_line_that_stops_a_start_is_still_decisive(kb, index):
+    """Demotion is for warnings and lines the server got past, not for the error that ended it."""
+    report = diagnose.run([str(KV_TOO_SMALL)], kb=kb, index=index)
+    assert report.verdict.kind == "problem"
+    assert any(hit.decisive(report.analysis.outcome.ready_line) for hit in report.confident[0].hits)
+
+
+@pytest.mark.parametrize("symptom", ["全是感叹号", "只输出感叹号", "一直输出感叹号", "回答都是!!!!", "输出全是！！！！",
+                                     "only outputs !!!!", "only outputs !!!!!!!!", "every answer is exclamation marks",
+                                     "输出乱码", "output is garbled gibberish"])
+def test_the_seed_symptom_said_many_ways_gives_the_same_diagnosis(symptom, kb, index):
+    report = diagnose.run([str(SEED)], kb=kb, index=index, symptom=symptom)
+    assert report.verdict.kind == "problem"
+    assert report.diagnoses[0].entry.id == "fp16-overflow-qwen-pre-ampere"
+    assert report.diagnoses[0].confidence >= 0.6
+
+
+def test_the_seed_without_a_symptom_is_a_risk_and_exits_0():
+    result = _cli(str(SEED))
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("risk: the server started, but its setup fits a known quiet failure")
+
+
+_NOT_SERVING_LINE = st.text(st.characters(blacklist_categories=("Cs",)), max_size=120).filter(
+    lambda line: "vllm" not in line.lower() and "xinference" not in line.lower())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_NOT_SERVING_LINE, max_size=30))
+def test_no_input_without_a_serving_line_is_ever_healthy(tmp_path_factory, lines):
+    kb = knowledge.load()
+    path = tmp_path_factory.mktemp("prop") / "input.log"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    report = diagnose.run([str(path)], kb=kb, index=_INDEX.setdefault("index", SignatureIndex(kb.entries)))
+    assert report.verdict.kind != "healthy"
+
+
+_INDEX: dict[str, SignatureIndex] = {}
+
+
+def test_samples_keep_their_verdicts(kb, index):
+    """Each bundled sample's verdict follows from its golden category: healthy ones healthy, the rest not."""
+    for log in sorted(Path(SAMPLES).glob("*.log")):
+        report = diagnose.run([str(log)], kb=kb, index=index)
+        if "healthy" in log.name:
+            assert report.verdict.kind == "healthy", (log.name, report.verdict)
+        else:
+            assert report.verdict.kind != "healthy", (log.name, report.verdict)
