@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from logdoctor import diagnose, knowledge
+from logdoctor import api, knowledge
 from logdoctor.match.rank import SignatureIndex
 
 BANDS = ((0.9, 1.01), (0.75, 0.9), (0.5, 0.75), (0.25, 0.5), (0.0, 0.25))
@@ -50,7 +50,7 @@ def main() -> None:
     tally = {band: [0, 0] for band in BANDS}
     per_source: dict[str, list[int]] = {}
     for source, log, symptom, category in cases(args.corpus, kb):
-        report = diagnose.run([str(log)], kb=kb, symptom=symptom, index=index)
+        report = api.diagnose(Path(log), kb=api.KnowledgeBase.of(kb, index), symptom=symptom)
         for diagnosis in report.diagnoses:
             band = next(b for b in BANDS if b[0] <= diagnosis.confidence < b[1])
             right = diagnosis.entry.category == category

@@ -45,7 +45,7 @@ except ImportError:  # the random mode needs nothing
 
 
 def _import():
-    from logdoctor import diagnose, knowledge
+    from logdoctor import api, knowledge
     from logdoctor.knowledge import compiled as kbcache
     from logdoctor.knowledge import yamlsafe
     from logdoctor.match import conditions
@@ -53,7 +53,7 @@ def _import():
     from logdoctor.read import source
     from logdoctor.report import jsonout, markdown, redact, text
 
-    return (conditions, diagnose, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text, Signature,
+    return (conditions, api, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text, Signature,
             SignatureError)
 
 
@@ -62,7 +62,7 @@ if atheris is not None and "--random" not in sys.argv and "--worst" not in sys.a
         MODULES = _import()
 else:
     MODULES = _import()
-(conditions, diagnose, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text, Signature,
+(conditions, api, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text, Signature,
  SignatureError) = MODULES
 
 REAL = real_lines()
@@ -120,7 +120,7 @@ def run_log(data: bytes) -> None:
         for line in reader:
             if len(line.text) > limit or "\n" in line.text or "\r" in line.text:
                 raise AssertionError(f"line {line.number} breaks the source contract: {line.text[:80]!r}")
-    report = diagnose.run(["-"], stdin=io.BytesIO(data), kb=KB, index=INDEX, symptom="only outputs !!!!")
+    report = api.diagnose(data, kb=api.KnowledgeBase.of(KB, INDEX), symptom="only outputs !!!!")
     jsonout.report_document(report, 5)
     markdown.render(report, 5)
     text.render(report, 5)

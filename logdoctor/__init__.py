@@ -1,3 +1,23 @@
-"""logdoctor: read a vLLM / Xinference server log, lay out the facts, rank the likely causes."""
+"""logdoctor: read a vLLM / Xinference server log, lay out the facts, rank the likely causes.
+
+The public Python API (logdoctor/api.py): `diagnose`, `facts`, `KnowledgeBase`, `Report`. They are
+imported on first use, so that `import logdoctor` (and the command line's start) stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+__all__ = ["KnowledgeBase", "Report", "__version__", "diagnose", "facts"]
+
+if TYPE_CHECKING:
+    from logdoctor.api import KnowledgeBase, Report, diagnose, facts
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("KnowledgeBase", "Report", "diagnose", "facts"):
+        from logdoctor import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'logdoctor' has no attribute {name!r}")

@@ -33,13 +33,13 @@ class _DefaultToDiagnose(click.Group):
         return super().parse_args(ctx, args)
 
 
-def _stdin_for(inputs: Sequence[str]):
-    """Standard input as bytes when it is a pipe and no path was given (or `-` was)."""
-    if inputs and "-" not in inputs:
-        return None
+def _sources(inputs: Sequence[str]) -> list:
+    """What the API reads: each path as a Path, `-` (or no input at all) as standard input's bytes."""
+    from pathlib import Path
+
     if not inputs and sys.stdin.isatty():
         raise click.UsageError("no input: give a log file, or pipe one in (docker logs x 2>&1 | logdoctor)")
-    return sys.stdin.buffer
+    return [sys.stdin.buffer if name == "-" else Path(name) for name in inputs or ["-"]]
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -99,12 +99,12 @@ def _progress(inputs: Sequence[str], quiet: bool) -> Iterator[Callable[[int], No
 @_NO_CACHE_OPTION
 def facts(inputs: tuple[str, ...], fmt: str, quiet: bool) -> None:
     """Print the fact sheet of a log (files, '-' or a pipe)."""
-    from logdoctor.pipeline import analyze
+    from logdoctor import api
     from logdoctor.report import factsheet, jsonout
 
     try:
         with _progress(inputs, quiet) as on_progress:
-            analysis = analyze(inputs, stdin=_stdin_for(inputs), on_progress=on_progress)
+            analysis = api.analysis_of(_sources(inputs), on_progress=on_progress)
     except InputError as error:
         fail(str(error))
     if fmt == "json":
@@ -120,13 +120,11 @@ _KB_OPTION = click.option(
     help="A knowledge-base folder layered over the built-in one (repeatable; later ones win).")
 
 
-def _load_kb(kb_dirs: Sequence[str]):
-    """The knowledge base in force and its index, compiled once and then read from the cache."""
-    from pathlib import Path
+def _load_kb(kb_dirs: Sequence[str]):  # type: ignore[no-untyped-def]
+    """The knowledge base in force, compiled once and then read from the cache."""
+    from logdoctor import api
 
-    from logdoctor.knowledge import compiled as kbcache
-
-    return kbcache.load([Path(d) for d in kb_dirs])
+    return api.KnowledgeBase(*kb_dirs)
 
 
 @main.command()
@@ -146,14 +144,13 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
     Exit status follows the verdict: 0 healthy/risk/not yet ready, 1 problem/failed-unknown/cut traceback,
     2 not a serving log, usage or input error.
     """
-    from logdoctor import diagnose as diagnosis
+    from logdoctor import api
     from logdoctor.report import redact as redaction
 
     try:
-        knowledge_base, index = _load_kb(kb_dirs)
+        knowledge_base = _load_kb(kb_dirs)
         with _progress(inputs, quiet) as on_progress:
-            report = diagnosis.run(inputs, stdin=_stdin_for(inputs), kb=knowledge_base, symptom=symptom, index=index,
-                                   on_progress=on_progress)
+            report = api.diagnose(_sources(inputs), kb=knowledge_base, symptom=symptom, on_progress=on_progress)
     except InputError as error:
         fail(str(error))
     if fmt == "json":
@@ -209,7 +206,7 @@ def kb_check(kb_dirs: tuple[str, ...], no_builtin: bool, no_fixtures: bool) -> N
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def kb_list(kb_dirs: tuple[str, ...], fmt: str) -> None:
     """List the entries in force (built-in plus --kb layers)."""
-    knowledge_base, _index = _load_kb(kb_dirs)
+    knowledge_base = _load_kb(kb_dirs)
     rows = sorted(knowledge_base.entries, key=lambda e: (e.category, e.id))
     if fmt == "json":
         click.echo(json.dumps([{"id": e.id, "category": e.category, "title": e.title, "path": str(e.path)}
@@ -227,7 +224,7 @@ def kb_list(kb_dirs: tuple[str, ...], fmt: str) -> None:
 @_KB_OPTION
 def kb_show(entry_id: str, kb_dirs: tuple[str, ...]) -> None:
     """Print one entry as written."""
-    entry = _load_kb(kb_dirs)[0].get(entry_id)
+    entry = _load_kb(kb_dirs).base.get(entry_id)
     if entry is None or entry.path is None:
         fail(f"no entry {entry_id!r} (see: logdoctor kb list)")
     click.echo(f"# {entry.path}")

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from rapidfuzz import fuzz
 
-from logdoctor import cache, diagnose
+from logdoctor import api, cache
 from logdoctor.cli import main
 from logdoctor.knowledge import compiled as kbcache
 from logdoctor.match.symptoms import SymptomIndex, _weight, bigrams, words
@@ -49,7 +49,7 @@ def team_kb(tmp_path) -> Path:
 
 def _report(kb_dirs: list[Path], symptom: str | None = SYMPTOM) -> str:
     kb, index = kbcache.load(kb_dirs)
-    report = diagnose.run([str(SEED)], kb=kb, index=index, symptom=symptom)
+    report = api.diagnose(SEED, kb=api.KnowledgeBase.of(kb, index), symptom=symptom)
     return json.dumps(jsonout.report_document(report, 50), sort_keys=True, default=str)
 
 

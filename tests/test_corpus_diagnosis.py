@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from logdoctor import diagnose, knowledge
+from logdoctor import api, knowledge
 from logdoctor.match.rank import CONFIDENT, SignatureIndex
 
 from .conftest import truth_of
@@ -15,7 +15,7 @@ def _rank_all(cases):
     for case in cases:
         truth = truth_of(case)
         cause = truth.get("root_cause") or {}
-        report = diagnose.run([str(case / "log.txt")], kb=kb, symptom=truth.get("symptom"), index=index)
+        report = api.diagnose(case / "log.txt", kb=api.KnowledgeBase.of(kb, index), symptom=truth.get("symptom"))
         categories = [d.entry.category for d in report.diagnoses]
         if cause.get("category") == "healthy":
             if report.confident:
@@ -38,7 +38,7 @@ def test_top1_top3_and_no_false_alarm_on_healthy_logs(corpus):
 
 def test_seed_case_ranks_fp16_overflow_first_with_its_evidence(corpus):
     case = next(c for c in corpus if c.name == "xinference-3049")
-    report = diagnose.run([str(case / "log.txt")], symptom=truth_of(case)["symptom"])
+    report = api.diagnose(case / "log.txt", symptom=truth_of(case)["symptom"])
     best = report.diagnoses[0]
     assert best.entry.category == "fp16-numeric-overflow"
     assert best.confidence >= CONFIDENT

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from logdoctor import diagnose
+from logdoctor import api
 from logdoctor.cli import main
 
 TWO_PROBLEMS = """\
@@ -27,7 +27,7 @@ OSError: [Errno 98] Address already in use
 def test_several_independent_problems_are_all_reported(tmp_path):
     log = tmp_path / "two.log"
     log.write_text(TWO_PROBLEMS)
-    report = diagnose.run([str(log)])
+    report = api.diagnose(log)
     confident = {d.entry.category for d in report.confident}
     assert {"gpu-memory-held-by-other-process", "port-in-use"} <= confident
     held = next(d for d in report.confident if d.entry.category == "gpu-memory-held-by-other-process")
@@ -143,7 +143,7 @@ def test_xinferences_own_server_being_up_is_not_the_model_being_ready(tmp_path):
     model loads is a loading OOM, not one while serving."""
     log = tmp_path / "xinference-oom.log"
     log.write_text(XINFERENCE_LOAD_OOM)
-    report = diagnose.run([str(log)])
+    report = api.diagnose(log)
     assert "server_ready" not in report.analysis.sheet.facts
     assert report.diagnoses[0].entry.id == "oom-loading-weights"
     assert all(d.confidence < 0.3 for d in report.diagnoses if d.entry.id == "oom-during-serving")

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from logdoctor import diagnose
+from logdoctor import api
 
 from .conftest import ROOT
 
@@ -59,7 +59,7 @@ def test_serving_noise_changes_nothing_in_the_diagnosis(style, tmp_path):
     reference, long = tmp_path / "reference.log", tmp_path / "long.log"
     loggen.write_log(reference, 0, style)
     loggen.write_log(long, 200_000, style)
-    expected, got = diagnose.run([str(reference)]), diagnose.run([str(long)])
+    expected, got = api.diagnose(reference), api.diagnose(long)
     ranked = [(d.entry.id, d.confidence) for d in expected.diagnoses]
     assert [(d.entry.id, d.confidence) for d in got.diagnoses] == ranked
     assert got.analysis.sheet.facts == expected.analysis.sheet.facts

@@ -18,7 +18,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logdoctor import diagnose, knowledge
+from logdoctor import api, knowledge
 from logdoctor.knowledge import compiled as kbcache
 from logdoctor.knowledge import yamlsafe
 from logdoctor.match import conditions
@@ -61,7 +61,7 @@ def _check_lines(data: bytes, limit: int = source.MAX_LINE_BYTES) -> source.Read
 
 def _diagnose(data: bytes) -> None:
     kb, index = _kb()
-    report = diagnose.run(["-"], stdin=io.BytesIO(data), kb=kb, index=index, symptom="only outputs !!!!")
+    report = api.diagnose(data, kb=api.KnowledgeBase.of(kb, index), symptom="only outputs !!!!")
     assert all(0.0 <= d.confidence <= 1.0 for d in report.diagnoses)
     from logdoctor.report import jsonout, markdown, text
 

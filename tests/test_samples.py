@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from logdoctor import diagnose
+from logdoctor import api
 from logdoctor.pipeline import analyze
 
 from .conftest import sample_logs
@@ -44,7 +44,7 @@ def test_sample_facts_match_the_golden_sheet(log):
 @pytest.mark.parametrize("log", SAMPLES, ids=[p.stem for p in SAMPLES])
 def test_sample_diagnosis_matches_the_expected_category(log):
     golden = _golden(log)
-    report = diagnose.run([str(log)], symptom=golden.get("symptom"))
+    report = api.diagnose(log, symptom=golden.get("symptom"))
     if golden["expect_category"] == "healthy":
         assert not report.confident, [(d.entry.id, d.confidence) for d in report.confident]
     else:
@@ -55,7 +55,7 @@ def test_sample_diagnosis_matches_the_expected_category(log):
 
 def test_seed_sample_ranks_both_of_its_causes_on_top_with_remedies():
     log = next(p for p in SAMPLES if p.name == "seed-xinference-t4-gptq-tp4.log")
-    report = diagnose.run([str(log)], symptom="only outputs !!!!")
+    report = api.diagnose(log, symptom="only outputs !!!!")
     top = report.diagnoses[:2]
     assert [d.entry.category for d in top] == ["fp16-numeric-overflow", "quant-kernel-bad-output"]
     assert all(d.confidence >= 0.5 for d in top)

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logdoctor import diagnose, knowledge
-from logdoctor.match.rank import CONFIDENT, SignatureIndex
+from logdoctor import api, knowledge
+from logdoctor.match.rank import CONFIDENT
 from logdoctor.match.verdict import EXIT_CODES, KINDS
 
 from .conftest import CORPUS, ROOT, SAMPLES, corpus_cases, truth_of
@@ -28,13 +28,8 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus 
 
 
 @pytest.fixture(scope="module")
-def kb() -> knowledge.KnowledgeBase:
-    return knowledge.load()
-
-
-@pytest.fixture(scope="module")
-def index(kb) -> SignatureIndex:
-    return SignatureIndex(kb.entries)
+def kb() -> api.KnowledgeBase:
+    return api.KnowledgeBase()
 
 
 def _cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
@@ -56,8 +51,8 @@ def test_every_verdict_has_one_exit_status_as_documented():
 @needs_corpus
 @pytest.mark.parametrize("case", [c for c in corpus_cases() if (truth_of(c).get("root_cause") or {})
                                   .get("category") == "healthy"], ids=lambda c: c.name)
-def test_healthy_real_logs_are_healthy(case, kb, index):
-    report = diagnose.run([str(case / "log.txt")], kb=kb, index=index)
+def test_healthy_real_logs_are_healthy(case, kb):
+    report = api.diagnose(Path(case / "log.txt"), kb=kb)
     assert report.verdict.kind == "healthy", report.verdict
     assert report.verdict.exit_code == 0
 
@@ -66,12 +61,11 @@ def test_healthy_real_logs_are_healthy(case, kb, index):
 def test_with_no_known_issue_a_failed_server_is_failed_unknown_or_incomplete_never_healthy():
     """With an empty knowledge base nothing can be recognised: every failing real log must still be
     answered as a failure (or a cut log), and every healthy one stay healthy."""
-    empty = knowledge.KnowledgeBase(entries=[])
-    index = SignatureIndex([])
+    empty = api.KnowledgeBase.of(knowledge.KnowledgeBase(entries=[]))
     seen = set()
     for case in corpus_cases():
         category = (truth_of(case).get("root_cause") or {}).get("category")
-        report = diagnose.run([str(case / "log.txt")], kb=empty, index=index)
+        report = api.diagnose(Path(case / "log.txt"), kb=empty)
         kind = report.verdict.kind
         seen.add(kind)
         if category == "healthy":
@@ -145,28 +139,28 @@ def test_a_symptom_alone_never_makes_a_confident_diagnosis():
     assert report["diagnoses"], "the symptom's guesses are still shown, as guesses"
 
 
-def test_on_a_healthy_start_words_without_log_evidence_stay_guesses(kb, index):
+def test_on_a_healthy_start_words_without_log_evidence_stay_guesses(kb):
     for entry in kb.entries:
-        report = diagnose.run([str(HEALTHY_COMPOSE)], kb=kb, index=index, symptom=entry.symptoms[0])
+        report = api.diagnose(Path(HEALTHY_COMPOSE), kb=kb, symptom=entry.symptoms[0])
         for diagnosis in report.diagnoses:
             if not diagnosis.hits and not diagnosis.condition:
                 assert diagnosis.confidence < CONFIDENT, (entry.id, diagnosis.entry.id, diagnosis.confidence)
 
 
-def test_a_warning_in_a_start_that_became_ready_is_context_not_a_failure(tmp_path, kb, index):
+def test_a_warning_in_a_start_that_became_ready_is_context_not_a_failure(tmp_path, kb):
     lines = HEALTHY_COMPOSE.read_text(encoding="utf-8").splitlines()
     path = tmp_path / "swap-warning.log"
     path.write_text("\n".join([*lines[:5], SWAP_WARNING, *lines[5:]]) + "\n")
-    report = diagnose.run([str(path)], kb=kb, index=index)
+    report = api.diagnose(Path(path), kb=kb)
     assert report.verdict.kind == "healthy", [(d.entry.id, d.confidence) for d in report.diagnoses[:3]]
     swap = next(d for d in report.diagnoses if d.entry.id == "swap-space-too-large")
     assert swap.confidence < CONFIDENT
     assert len({hit.line for hit in swap.hits}) == len(swap.hits) == 1  # the line is listed once
 
 
-def test_the_same_error_line_that_stops_a_start_is_still_decisive(kb, index):
+def test_the_same_error_line_that_stops_a_start_is_still_decisive(kb):
     """Demotion is for warnings and lines the server got past, not for the error that ended it."""
-    report = diagnose.run([str(KV_TOO_SMALL)], kb=kb, index=index)
+    report = api.diagnose(Path(KV_TOO_SMALL), kb=kb)
     assert report.verdict.kind == "problem"
     assert any(hit.decisive(report.analysis.outcome.ready_line) for hit in report.confident[0].hits)
 
@@ -174,8 +168,8 @@ def test_the_same_error_line_that_stops_a_start_is_still_decisive(kb, index):
 @pytest.mark.parametrize("symptom", ["全是感叹号", "只输出感叹号", "一直输出感叹号", "回答都是!!!!", "输出全是！！！！",
                                      "only outputs !!!!", "only outputs !!!!!!!!", "every answer is exclamation marks",
                                      "输出乱码", "output is garbled gibberish"])
-def test_the_seed_symptom_said_many_ways_gives_the_same_diagnosis(symptom, kb, index):
-    report = diagnose.run([str(SEED)], kb=kb, index=index, symptom=symptom)
+def test_the_seed_symptom_said_many_ways_gives_the_same_diagnosis(symptom, kb):
+    report = api.diagnose(Path(SEED), kb=kb, symptom=symptom)
     assert report.verdict.kind == "problem"
     assert report.diagnoses[0].entry.id == "fp16-overflow-qwen-pre-ampere"
     assert report.diagnoses[0].confidence >= 0.6
@@ -191,23 +185,17 @@ _NOT_SERVING_LINE = st.text(st.characters(blacklist_categories=("Cs",)), max_siz
     lambda line: "vllm" not in line.lower() and "xinference" not in line.lower())
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None)
 @given(st.lists(_NOT_SERVING_LINE, max_size=30))
-def test_no_input_without_a_serving_line_is_ever_healthy(tmp_path_factory, lines):
-    kb = knowledge.load()
-    path = tmp_path_factory.mktemp("prop") / "input.log"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    report = diagnose.run([str(path)], kb=kb, index=_INDEX.setdefault("index", SignatureIndex(kb.entries)))
+def test_no_input_without_a_serving_line_is_ever_healthy(lines):
+    report = api.diagnose("\n".join(lines), kb=api.default_knowledge_base())
     assert report.verdict.kind != "healthy"
 
 
-_INDEX: dict[str, SignatureIndex] = {}
-
-
-def test_samples_keep_their_verdicts(kb, index):
+def test_samples_keep_their_verdicts(kb):
     """Each bundled sample's verdict follows from its golden category: healthy ones healthy, the rest not."""
     for log in sorted(Path(SAMPLES).glob("*.log")):
-        report = diagnose.run([str(log)], kb=kb, index=index)
+        report = api.diagnose(Path(log), kb=kb)
         if "healthy" in log.name:
             assert report.verdict.kind == "healthy", (log.name, report.verdict)
         else:

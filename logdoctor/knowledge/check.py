@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from logdoctor import diagnose, knowledge
+from logdoctor import api, knowledge
 from logdoctor.knowledge import yamlsafe
 from logdoctor.match.rank import CONFIDENT, SignatureIndex
 from logdoctor.parse.factnames import FACTS
@@ -113,7 +113,7 @@ def _check_fixtures(entry: knowledge.Entry, kb: knowledge.KnowledgeBase, index: 
                 continue
             line = yamlsafe.line_of(document_node, ("fixtures", kind, position))
             try:
-                report = diagnose.run([str(fixture.path)], kb=kb, symptom=fixture.symptom, index=index)
+                report = api.diagnose(fixture.path, kb=api.KnowledgeBase.of(kb, index), symptom=fixture.symptom)
             except InputError as error:
                 problems.append(Problem(path, line, f"fixture cannot be read: {error}"))
                 continue

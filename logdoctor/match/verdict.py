@@ -37,6 +37,9 @@ class Verdict:
     exit_code: int
     next_step: str | None = None  # what would make the answer better (paste the end, add an entry...)
 
+    def __str__(self) -> str:
+        return self.kind
+
     def as_dict(self) -> dict:
         return {"verdict": self.kind, "reason": self.reason, "next_step": self.next_step}
 

@@ -7,7 +7,7 @@ for the engine the log shows, so the answer is on the screen before any explanat
 
 from __future__ import annotations
 
-from logdoctor.diagnose import Report
+from logdoctor.api import Report
 
 
 def first_command(report: Report) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from logdoctor import __version__
-from logdoctor.diagnose import Report
+from logdoctor.api import Report
 from logdoctor.match.rank import Diagnosis
 from logdoctor.pipeline import Analysis
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from logdoctor.diagnose import Report
+from logdoctor.api import Report
 from logdoctor.report import factsheet
 from logdoctor.report.headline import headline
 

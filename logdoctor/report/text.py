@@ -10,7 +10,7 @@ import textwrap
 
 import click
 
-from logdoctor.diagnose import Report
+from logdoctor.api import Report
 from logdoctor.match.rank import CONFIDENT, Diagnosis
 from logdoctor.report import factsheet
 from logdoctor.report.headline import headline

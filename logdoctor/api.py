@@ -1,0 +1,231 @@
+"""The one public way in: load the knowledge base once, diagnose a source, get a Report.
+
+Every entry point goes through here — the command line, `--follow`, `fleet`, `issue` and any
+Python program — so that reading, parsing, matching and deciding the verdict are wired once:
+
+    >>> import logdoctor
+    >>> from logdoctor.datafiles import data_dir
+    >>> seed = (data_dir("samples") / "seed-xinference-t4-gptq-tp4.log").read_text()
+    >>> kb = logdoctor.KnowledgeBase()                      # compiled once, reused by every call
+    >>> report = logdoctor.diagnose(seed, symptom="only outputs !!!!", kb=kb)
+    >>> print(report.verdict)
+    problem
+    >>> report.diagnoses[0].entry.id
+    'fp16-overflow-qwen-pre-ampere'
+    >>> report.facts["tensor_parallel_size"], report.facts["pre_ampere"]
+    (4, True)
+    >>> report.to_dict()["summary"]["verdict"]
+    'problem'
+
+A source is the log's text (`str`), its bytes, a path (`os.PathLike`, never a plain string: a
+string is text), a binary or text file object, or a list of these read in order as pieces of one
+log (at most one of them a stream).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import takewhile
+from pathlib import Path
+from typing import IO, Any, BinaryIO, Union
+
+from logdoctor import knowledge
+from logdoctor.knowledge import compiled
+from logdoctor.match.rank import CONFIDENT, Diagnosis, SignatureIndex, SignatureMatcher, rank
+from logdoctor.match.verdict import Verdict, decide
+from logdoctor.parse.facts import FactSheet
+from logdoctor.pipeline import Analysis, analyze
+from logdoctor.report import remedies
+
+Source = Union[str, bytes, "os.PathLike[str]", IO[bytes], IO[str]]
+DEFAULT_TOP = 5  # causes a report shows unless asked for more
+
+
+class KnowledgeBase:
+    """The known issues in force (built-in, plus team folders layered on top), compiled once.
+
+    Loading compiles the YAML entries and their signature index (or reads them from the cache):
+    build one and pass it to every `diagnose` call of a batch.
+    """
+
+    def __init__(self, *folders: str | os.PathLike[str], builtin: bool = True) -> None:
+        self.base, self.index = compiled.load([Path(f) for f in folders], include_builtin=builtin)
+
+    @classmethod
+    def of(cls, base: knowledge.KnowledgeBase, index: SignatureIndex | None = None) -> KnowledgeBase:
+        """Wrap an already loaded knowledge base (kb check runs fixtures against the one it checks)."""
+        made = cls.__new__(cls)
+        made.base, made.index = base, index if index is not None else SignatureIndex(base.entries)
+        return made
+
+    @property
+    def entries(self) -> Sequence[knowledge.Entry]:
+        return self.base.entries
+
+    @property
+    def warnings(self) -> list[str]:
+        """Entries that could not be loaded, and why (the rest still work)."""
+        return list(self.base.warnings)
+
+
+_default: KnowledgeBase | None = None
+
+
+def default_knowledge_base() -> KnowledgeBase:
+    """The built-in knowledge base, loaded on first use and kept for the life of the process."""
+    global _default
+    if _default is None:
+        _default = KnowledgeBase()
+    return _default
+
+
+@dataclass
+class Report:
+    """A diagnosis: the facts of the log, the ranked causes, and the verdict."""
+
+    analysis: Analysis
+    diagnoses: Sequence[Diagnosis]  # best first
+    symptom: str | None
+    values: dict[str, object]  # numbers remedies may quote, computed from the facts
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def confident(self) -> list[Diagnosis]:
+        """The diagnoses at or above the confident line, best first."""
+        return list(takewhile(lambda d: d.confidence >= CONFIDENT, self.diagnoses))
+
+    @property
+    def verdict(self) -> Verdict:
+        """The one-word answer (`str(report.verdict)`: problem, failed-unknown, incomplete, risk, healthy,
+        not-a-serving-log), with its reason, next step and exit status."""
+        return decide(self.diagnoses, self.analysis.sheet.facts, self.analysis.outcome)
+
+    @property
+    def facts(self) -> dict[str, object]:
+        """The fact sheet's values by name (logdoctor/parse/factnames.py says what each means)."""
+        return dict(self.analysis.sheet.facts)
+
+    def remedy_text(self, text: str) -> str:
+        """A remedy with the numbers of this log filled in (`{max_model_len_fit|…}`)."""
+        return remedies.render(text, self.analysis.sheet.facts, self.values)
+
+    def to_dict(self, top: int = DEFAULT_TOP) -> dict:
+        """The JSON report (logdoctor/schemas/report.schema.json) as a dict."""
+        from logdoctor.report import jsonout
+
+        return jsonout.report_document(self, top)
+
+    def to_markdown(self, top: int = DEFAULT_TOP) -> str:
+        """The Markdown report, ready to paste into an issue (secrets removed)."""
+        from logdoctor.report import markdown, redact
+
+        return redact.redact(markdown.render(self, top))
+
+    def _repr_markdown_(self) -> str:  # Jupyter shows a report as its Markdown
+        return self.to_markdown()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable (a process pool returns reports): the lazy ranking becomes a plain list."""
+        return {**self.__dict__, "diagnoses": list(self.diagnoses)}
+
+
+def diagnose(source: Source | Sequence[Source] | None = None, *, symptom: str | None = None,
+             kb: KnowledgeBase | None = None, on_progress: Callable[[int], None] | None = None) -> Report:
+    """Read the log once, rank the knowledge base against what it showed, decide the verdict.
+
+    `source`: see the module docstring (None: standard input). `symptom`: what the user sees, in
+    their words. Raises `logdoctor.read.source.InputError` when an input cannot be opened.
+    `on_progress` hears the number of bytes read now and then.
+    """
+    kb = kb or default_knowledge_base()
+    inputs, stdin = _inputs(source)
+    matcher = SignatureMatcher(kb.index)
+    analysis = analyze(inputs, stdin=stdin, extra_anchors=matcher.anchors, observer=matcher.observe,
+                       on_progress=on_progress)
+    sheet = analysis.sheet.facts
+    diagnoses = rank(matcher, sheet, symptom, ready_line=analysis.outcome.ready_line)
+    return Report(analysis, diagnoses, symptom, remedies.computed_values(sheet), kb.warnings)
+
+
+def facts(source: Source | Sequence[Source] | None = None,
+          on_progress: Callable[[int], None] | None = None) -> FactSheet:
+    """The fact sheet of a log (values, evidence lines, per-process values), without ranking."""
+    inputs, stdin = _inputs(source)
+    return analyze(inputs, stdin=stdin, on_progress=on_progress).sheet
+
+
+def analysis_of(source: Source | Sequence[Source] | None = None,
+                on_progress: Callable[[int], None] | None = None) -> Analysis:
+    """The fact sheet with what reading did (`stats`) and how the run ended (`outcome`)."""
+    inputs, stdin = _inputs(source)
+    return analyze(inputs, stdin=stdin, on_progress=on_progress)
+
+
+def _inputs(source: Source | Sequence[Source] | None) -> tuple[list[str], BinaryIO | None]:
+    """The reader's inputs (paths, '-' for the one stream) for a source or a list of sources."""
+    if source is None:
+        return ["-"], None
+    pieces = list(source) if isinstance(source, (list, tuple)) else [source]
+    names: list[str] = []
+    stream: BinaryIO | None = None
+    for piece in pieces:
+        if isinstance(piece, os.PathLike):
+            names.append(os.fspath(piece))
+            continue
+        if stream is not None:
+            raise TypeError("a list of sources may hold at most one text, bytes or stream")
+        stream = _as_binary(piece)
+        names.append("-")
+    return names, stream
+
+
+def _as_binary(piece: object) -> BinaryIO:
+    if isinstance(piece, str):
+        return io.BytesIO(piece.encode("utf-8"))
+    if isinstance(piece, (bytes, bytearray, memoryview)):
+        return io.BytesIO(bytes(piece))
+    if hasattr(piece, "read"):
+        if isinstance(piece, io.TextIOBase) or "b" not in getattr(piece, "mode", "b"):
+            return io.BufferedReader(_EncodedText(piece))  # type: ignore[arg-type]
+        if not hasattr(piece, "readinto") and not hasattr(piece, "peek"):
+            return io.BufferedReader(_ReadOnly(piece))  # type: ignore[arg-type]
+        return piece  # type: ignore[return-value]
+    raise TypeError(f"cannot read a log from {type(piece).__name__}: give text, bytes, a path or a file object")
+
+
+class _EncodedText(io.RawIOBase):
+    """A text stream seen as UTF-8 bytes, read as it goes (a StringIO, a file opened in text mode)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text, self._pending = text, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._text.read(1 << 16)
+            if not chunk:
+                return 0
+            self._pending = chunk.encode("utf-8", "surrogatepass")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size], self._pending = self._pending[:size], self._pending[size:]
+        return size
+
+
+class _ReadOnly(io.RawIOBase):
+    """A binary object with only `read()` (some HTTP bodies, archive members) as a raw stream."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)

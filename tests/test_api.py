@@ -1,0 +1,72 @@
+"""The public Python API (logdoctor/api.py): the documented examples run, and every kind of source reads alike."""
+
+from __future__ import annotations
+
+import doctest
+import io
+import pickle
+
+import pytest
+
+import logdoctor
+from logdoctor import api
+
+from .conftest import SAMPLES
+
+SEED = SAMPLES / "seed-xinference-t4-gptq-tp4.log"
+SYMPTOM = "only outputs !!!!"
+
+
+def test_the_docstring_examples_run():
+    failures, tried = doctest.testmod(api, optionflags=doctest.ELLIPSIS)
+    assert tried >= 5 and failures == 0
+
+
+@pytest.fixture(scope="module")
+def kb() -> logdoctor.KnowledgeBase:
+    return logdoctor.KnowledgeBase()
+
+
+def _sources():
+    text = SEED.read_text(encoding="utf-8")
+    return {
+        "str": text,
+        "bytes": text.encode(),
+        "path": SEED,
+        "binary file": SEED.open("rb"),
+        "text file": SEED.open(encoding="utf-8"),
+        "StringIO": io.StringIO(text),
+        "BytesIO": io.BytesIO(text.encode()),
+    }
+
+
+@pytest.mark.parametrize("kind", ["str", "bytes", "path", "binary file", "text file", "StringIO", "BytesIO"])
+def test_every_kind_of_source_gives_the_same_report(kind, kb):
+    expected = logdoctor.diagnose(SEED, symptom=SYMPTOM, kb=kb).to_dict()
+    got = logdoctor.diagnose(_sources()[kind], symptom=SYMPTOM, kb=kb).to_dict()
+    for document in (expected, got):
+        document.pop("input")
+    assert got == expected
+    assert got["summary"]["verdict"] == "problem"
+
+
+def test_a_plain_string_is_text_never_a_path(kb):
+    report = logdoctor.diagnose(str(SEED), kb=kb)  # the path's characters, read as a log
+    assert str(report.verdict) == "not-a-serving-log"
+
+
+def test_reports_pickle_and_keep_their_answer(kb):
+    report = logdoctor.diagnose(SEED, symptom=SYMPTOM, kb=kb)
+    again = pickle.loads(pickle.dumps(report))
+    assert again.to_dict() == report.to_dict()
+    assert again.to_markdown() == report.to_markdown() == report._repr_markdown_()
+
+
+def test_facts_without_ranking():
+    sheet = logdoctor.facts(SEED)
+    assert sheet.facts["tensor_parallel_size"] == 4 and sheet.evidence["tensor_parallel_size"]
+
+
+def test_an_unreadable_source_is_a_clear_type_error(kb):
+    with pytest.raises(TypeError, match="cannot read a log from int"):
+        logdoctor.diagnose(42, kb=kb)  # type: ignore[arg-type]
