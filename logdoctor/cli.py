@@ -177,6 +177,65 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
     sys.exit(verdict.exit_code)
 
 
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Comment only when the best cause reaches this confidence.")
+@_KB_OPTION
+@click.option("--post", is_flag=True, help="Post (or update) the comment on the issue through GitHub's REST API "
+                                           "(GITHUB_TOKEN, GITHUB_REPOSITORY / the event, GITHUB_API_URL).")
+@click.option("--label", is_flag=True, help="With --post: also label the issue 'logdoctor: <category>'.")
+@click.option("--dry-run", is_flag=True, help="With --post: print the calls it would make, make none that write.")
+@_NO_CACHE_OPTION
+def issue(source: str, fmt: str, min_confidence: float, kb_dirs: tuple[str, ...], post: bool, label: bool,
+          dry_run: bool) -> None:
+    """Answer a GitHub issue: a Markdown body (file or '-') or an issues / issue_comment event payload.
+
+    Prints the comment a maintainer would want a bot to post, or nothing (exit 0) with a one-line
+    reason on stderr when the issue holds no log or no confident answer. Exit 2: unreadable input or
+    a failed GitHub call.
+    """
+    from pathlib import Path
+
+    from logdoctor import api
+    from logdoctor.report import redact as redaction
+    from logdoctor.triage import body, comment
+
+    try:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        filed = body.read(raw)
+    except (OSError, body.IssueError) as error:
+        fail(f"cannot read the issue {source}: {getattr(error, 'strerror', None) or error}")
+    report = api.diagnose(filed.text, symptom=filed.symptom, kb=_load_kb(kb_dirs))
+    answer = comment.answer(report, min_confidence)
+    if fmt == "json":
+        click.echo(json.dumps(redaction.redact_document(
+            {"post": answer.post, "reason": answer.reason, "category": answer.category,
+             "confidence": answer.confidence, "issue": filed.number, "comment": answer.comment,
+             "report": report.to_dict(top=3)}), indent=2, ensure_ascii=False))
+    elif answer.comment:
+        click.echo(answer.comment)
+    click.echo(f"logdoctor: {answer.reason}", err=True)
+    if post and answer.post and answer.comment:
+        _publish(filed, answer, label, dry_run)
+
+
+def _publish(filed, answer, label: bool, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+    from logdoctor.triage.github import GitHub, GitHubError
+
+    if filed.number is None:
+        fail("--post needs an event payload: a Markdown body names no issue number")
+    try:
+        client = GitHub.from_environment(filed.repository, dry_run)
+        done = client.publish(filed.number, answer.comment, f"logdoctor: {answer.category}" if label else None)
+    except GitHubError as error:
+        fail(f"GitHub: {error}")
+    for call in client.calls if dry_run else ():
+        click.echo(f"dry run: {call}", err=True)
+    click.echo(f"logdoctor: issue #{filed.number}: {'would have ' if dry_run else ''}{done}", err=True)
+
+
 @main.group()
 def kb() -> None:
     """Work with the knowledge base of known issues."""

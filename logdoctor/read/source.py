@@ -151,6 +151,15 @@ def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
     return handle
 
 
+def strip_escapes(text: str) -> str:
+    """`text` without terminal escape codes, nor their residue where a paste lost the ESC byte."""
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if "m" in text and "[" in text:
+        text = _ANSI_RESIDUE.sub("", text)
+    return text
+
+
 def _strip_carriage_returns(text: str) -> str:
     """Keep the last non-empty `\\r` segment (a progress bar's final state), and a leading process tag."""
     segments = text.split("\r")
@@ -342,10 +351,7 @@ class LogReader:
         """The clean Line of one physical line (None: not part of the log) and its CRI stream and partial flag."""
         if "\r" in text:
             text = _strip_carriage_returns(text)
-        if "\x1b" in text:
-            text = _ANSI.sub("", text)
-        if "m" in text and "[" in text:
-            text = _ANSI_RESIDUE.sub("", text)
+        text = strip_escapes(text)
         if text[:1] in (">", "`", "~", " "):  # Markdown around a pasted log: the outermost wrapper
             if text.startswith(">"):
                 text = _QUOTE.sub("", text, count=1)
