@@ -42,4 +42,5 @@ def analyze(inputs: Sequence[str], stdin: BinaryIO | None = None, extra_anchors:
             builder.add(event, line.stream)
         if observer is not None and parser.last_message is not None:
             observer(line.number, parser.last_message, parser.last_level)
-    return Analysis(builder.result(), reader.stats, parser.outcome.result())
+    stats = reader.stats
+    return Analysis(builder.result(), stats, parser.outcome.result(stats.physical_lines, stats.newest_first))

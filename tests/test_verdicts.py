@@ -76,6 +76,16 @@ def test_with_no_known_issue_a_failed_server_is_failed_unknown_or_incomplete_nev
     assert {"failed-unknown", "incomplete", "healthy"} <= seen
 
 
+def test_with_no_known_issue_every_failing_sample_is_failed_unknown_and_every_healthy_one_healthy():
+    """The samples include a server that died while serving (V0 and V1), a compose file whose other
+    service's web server became ready, a console export newest first: none of it is healthy."""
+    empty = api.KnowledgeBase.of(knowledge.KnowledgeBase(entries=[]))
+    for log in sorted(SAMPLES.glob("*.log")):
+        report = api.diagnose(log, kb=empty)
+        expected = "healthy" if "healthy" in log.name or log.name.startswith("seed") else "failed-unknown"
+        assert report.verdict.kind == expected, (log.name, report.verdict)
+
+
 @needs_corpus
 @pytest.mark.parametrize("name", ["openrlhf-336", "vllm-lighteval-607"])
 def test_a_traceback_cut_before_its_exception_is_incomplete_with_errors(name):

@@ -166,7 +166,8 @@ class LineParser:
                           env.level, strength=1)
         if error is not None:
             events.append(error)
-        self.outcome.observe(line.number, env.kind, env.level, env.message, [event.kind for event in events])
+        self.outcome.observe(line.number, env.kind, env.level, env.message, [event.kind for event in events],
+                             line.stream)
         self._remember(env.message, parsed=True)
         return events
 

@@ -29,12 +29,14 @@ _FATAL_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL"})
 # A process that is gone: these end a server whatever it printed before.
 _DIED = re.compile(
     r"EngineDeadError|Engine loop has died|died unexpectedly|Killed$|^Killed\b|Segmentation fault|core dumped|"
+    r"is already dead|terminating server process|Background loop has errored|"
     r"exited with (?:exit )?code [1-9]|exit code [1-9]|Engine (?:core )?(?:process|initialization) failed|"
     r"EngineCore failed to start|Failed to launch model|WorkerProc failed to start"
 )
 _TRACEBACK = "Traceback (most recent call last)"
 _OWN_FRAME = re.compile(r'File "[^"]*/(?:vllm|xinference)/')  # a traceback frame in vLLM's or Xinference's code
 MAX_LINES = 5  # line numbers kept per kind: the first few say where it went wrong
+_LAST_LINES = 3  # a log that ends this close after an error ended in it (a paste of the crash, a dead server)
 
 
 @dataclass
@@ -47,11 +49,12 @@ class Outcome:
     died: bool = False  # a process died or was killed (after the last ready)
     open_traceback: int | None = None  # a traceback that starts here never reached its exception line
     errors_while_serving: int = 0  # exceptions/ERROR lines after ready that did not end the server
+    ended_in_error: bool = False  # the log's last lines are an error (nothing after it but a few lines)
 
     @property
     def failed(self) -> bool:
-        """The run failed: before it was ever ready, or a process died after it was."""
-        return bool(self.failure_lines) and (self.ready_line is None or self.died)
+        """The run failed: before it was ever ready, or after it, a process died or the log ends in the error."""
+        return bool(self.failure_lines) and (self.ready_line is None or self.died or self.ended_in_error)
 
     @property
     def cut(self) -> bool:
@@ -65,24 +68,30 @@ class OutcomeTracker:
     def __init__(self) -> None:
         self._outcome = Outcome()
         self._failures_after_ready: list[int] = []
+        self._last_failure: int | None = None
+        self._serving_streams: set[str] = set()  # compose services that showed a vLLM/Xinference line
 
-    def observe(self, number: int, kind: str, level: str | None, message: str, rules: list[str]) -> None:
-        """One prefiltered line: its envelope kind and level, its message, the rules of its events."""
+    def observe(self, number: int, kind: str, level: str | None, message: str, rules: list[str],
+                stream: str | None = None) -> None:
+        """One prefiltered line: its envelope kind and level, its message, the rules of its events, and the
+        compose service (or container) that printed it."""
         outcome = self._outcome
         stripped = message.strip()
         if (kind in _SERVING_HEADERS or any(rule not in _GENERIC_RULES for rule in rules)
                 or (stripped.startswith("File") and _OWN_FRAME.match(stripped))):
             outcome.serving_lines += 1
+            if stream is not None:
+                self._serving_streams.add(stream)
         if _TRACEBACK in stripped:
             outcome.open_traceback = number
         if "exception" in rules:
             outcome.open_traceback = None
-        if _READY_RULES.intersection(rules):
-            outcome.ready_line = number
+        if _READY_RULES.intersection(rules) and (stream is None or stream in self._serving_streams):
+            outcome.ready_line = number  # (another service's web server starting, e.g. Open WebUI's, is not it)
             self._failures_after_ready = []
             outcome.died = False
             return
-        died = bool(_DIED.search(stripped))
+        died = bool(_DIED.search(stripped)) or level in ("CRITICAL", "FATAL")
         failing = died or "exception" in rules or "error_line" in rules or level in _FATAL_LEVELS
         if not failing:
             return
@@ -90,9 +99,16 @@ class OutcomeTracker:
             outcome.errors_while_serving += 1
         if died:
             outcome.died = True
+        self._last_failure = number
         if len(self._failures_after_ready) < MAX_LINES:
             self._failures_after_ready.append(number)
 
-    def result(self) -> Outcome:
-        self._outcome.failure_lines = list(self._failures_after_ready)
-        return self._outcome
+    def result(self, last_line: int, newest_first: bool = False) -> Outcome:
+        """The outcome once the log is read: `last_line` is its last line's number; `newest_first` says the
+        lines came in reverse (a console export), where "after" and "cut" mean nothing."""
+        outcome = self._outcome
+        outcome.failure_lines = list(self._failures_after_ready)
+        outcome.ended_in_error = self._last_failure is not None and last_line - self._last_failure < _LAST_LINES
+        if newest_first:
+            outcome.open_traceback = None
+        return outcome
