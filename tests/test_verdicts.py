@@ -210,3 +210,31 @@ def test_samples_keep_their_verdicts(kb):
             assert report.verdict.kind == "healthy", (log.name, report.verdict)
         else:
             assert report.verdict.kind != "healthy", (log.name, report.verdict)
+
+
+# What `vllm serve` prints when it is stopped with Ctrl-C (uvicorn's shutdown, then asyncio's tracebacks).
+CTRL_C = """\
+INFO:     Shutting down
+INFO:     Waiting for application shutdown.
+INFO:     Application shutdown complete.
+Traceback (most recent call last):
+  File "/usr/lib/python3.12/asyncio/runners.py", line 118, in run
+    return self._loop.run_until_complete(task)
+asyncio.exceptions.CancelledError
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/usr/local/bin/vllm", line 8, in <module>
+    sys.exit(main())
+KeyboardInterrupt
+"""
+
+
+def test_a_server_stopped_on_purpose_is_still_healthy(tmp_path, kb):
+    path = tmp_path / "stopped.log"
+    path.write_text(HEALTHY_COMPOSE.read_text(encoding="utf-8") + CTRL_C)
+    assert api.diagnose(path, kb=kb).verdict.kind == "healthy"
+    cut = tmp_path / "cut.log"  # the same log cut inside the last traceback is cut, whatever it was
+    cut.write_text(HEALTHY_COMPOSE.read_text(encoding="utf-8") + CTRL_C.rsplit("\n", 2)[0] + "\n")
+    assert api.diagnose(cut, kb=kb).verdict.kind == "incomplete"

@@ -49,7 +49,7 @@ _HINT_ANCHORS = (  # `llm_engine.py` only as a header's file: V0 logs every requ
 # `ERROR`/`CRITICAL`: an engine's fatal lines often name no exception ("EngineCore failed to start.").
 # `/vllm/`, `/xinference/`: a traceback frame in their code makes a bare traceback theirs (parse.outcome).
 _ERROR_ANCHORS = ("Error", "Exception", "Traceback", "[address=", "Killed", "Aborted", "Segmentation fault", "ERROR",
-                  "CRITICAL", "died unexpectedly", "/vllm/", "/xinference/")
+                  "CRITICAL", "died unexpectedly", "/vllm/", "/xinference/", "KeyboardInterrupt", "SystemExit")
 
 # `SomeError: message` / `pkg.mod.SomeError: message` / a bare `SomeError` at the end of a traceback.
 EXCEPTION_LINE = re.compile(

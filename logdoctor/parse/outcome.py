@@ -33,6 +33,8 @@ _DIED = re.compile(
     r"exited with (?:exit )?code [1-9]|exit code [1-9]|Engine (?:core )?(?:process|initialization) failed|"
     r"EngineCore failed to start|Failed to launch model|WorkerProc failed to start"
 )
+# A server stopped on purpose (Ctrl-C, docker stop) prints these tracebacks; they are not failures.
+_STOPPED = re.compile(r"^(?:[\w.]*\.)?(?:KeyboardInterrupt|CancelledError|SystemExit)\b")
 _TRACEBACK = "Traceback (most recent call last)"
 _OWN_FRAME = re.compile(r'File "[^"]*/(?:vllm|xinference)/')  # a traceback frame in vLLM's or Xinference's code
 MAX_LINES = 5  # line numbers kept per kind: the first few say where it went wrong
@@ -90,6 +92,8 @@ class OutcomeTracker:
             outcome.ready_line = number  # (another service's web server starting, e.g. Open WebUI's, is not it)
             self._failures_after_ready = []
             outcome.died = False
+            return
+        if _STOPPED.match(stripped):
             return
         died = bool(_DIED.search(stripped)) or level in ("CRITICAL", "FATAL")
         failing = died or "exception" in rules or "error_line" in rules or level in _FATAL_LEVELS
