@@ -232,6 +232,10 @@ EXAMPLES = [
      "[address=0.0.0.0:40123, pid=301] boom, elapsed time: 12 s", {"server_ready": None}),
     ("2025-05-28 15:32:22,284 transformers.modeling_utils 6486 INFO     Instantiating BaichuanForCausalLM model "
      "under default dtype torch.float16.", {"dtype": "float16"}),
+    ("(EngineCore_0 pid=212) DEBUG 08-28 14:12:14 [gpu_worker.py:263] Memory profiling takes 41.37 seconds. Total non "
+     "KV cache memory: 37.85GiB; torch peak memory increase: 1.41GiB; non-torch forward increase memory: 8.92GiB; "
+     "weights memory: 27.52GiB.",
+     {"activation_peak_gib": 1.41, "non_torch_gib": 8.92, "weights_gib": 27.52}),
 ]
 
 

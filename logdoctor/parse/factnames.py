@@ -69,6 +69,10 @@ FACTS: dict[str, tuple[str, str]] = {
     "kv_cache_fits_max_model_len": ("bool", "derived: the KV cache holds at least one max_model_len sequence"),
     "kv_tokens_needed": ("int", "max_model_len an error says must fit in the KV cache"),
     "kv_gib_needed": ("float", "KV-cache GiB an error says one max_model_len sequence needs"),
+    "kv_cache_expected_gib": ("float", "derived: the KV cache the memory budget should have left: budget - weights "
+                                       "- activation peak - vLLM's own non-torch memory (allowances where unstated)"),
+    "gpu_memory_missing_gib": ("float", "derived: expected minus actual KV cache, memory counted as used that is not "
+                                        "vLLM's own (another process on the GPU); 0 when nothing is missing"),
     "gpu_free_gib": ("float", "free GPU memory at startup, from an error or OOM message"),
     "max_model_len_estimate": ("int", "largest max_model_len vLLM estimated would fit"),
     # attention and compilation

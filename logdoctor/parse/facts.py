@@ -40,6 +40,12 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
     (r"baichuan", "baichuan"), (r"internlm", "internlm"), (r"yi-|\byi\b", "yi"), (r"falcon", "falcon"),
     (r"llava", "llava"), (r"gpt-oss", "gpt-oss"),
 )
+# What vLLM's own memory outside the KV cache may be when the log does not say: its CUDA context,
+# cuBLAS workspaces and NCCL buffers (0.06-0.90 GiB in the profiling lines of the corpus and samples),
+# and the activation peak of the profiling run (0.4-2.9 GiB there). Memory beyond these that the
+# budget counted as used belongs to something else on the GPU.
+_OWN_NON_TORCH_GIB = 1.0
+_ACTIVATION_ALLOWANCE_GIB = 3.0
 _SIZE_IN_NAME = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)[bB](?![a-zA-Z])")
 
 
@@ -242,11 +248,49 @@ def _derive(sheet: FactSheet) -> None:
         _set_derived(sheet, "kv_cache_fits_max_model_len", tokens >= max_len, "kv_cache_tokens", "max_model_len")
     if facts.get("kv_tokens_needed") and "kv_cache_fits_max_model_len" not in facts:
         _set_derived(sheet, "kv_cache_fits_max_model_len", False, "kv_tokens_needed")
+    _derive_memory_shortfall(sheet)
     tp, pp = facts.get("tensor_parallel_size"), facts.get("pipeline_parallel_size") or 1
     if isinstance(tp, int) and isinstance(pp, int):
         _set_derived(sheet, "gpu_count", tp * pp, "tensor_parallel_size")
     elif gpus:
         _set_derived(sheet, "gpu_count", len(gpus), "gpus")
+
+
+def _number_fact(facts: dict[str, object], name: str) -> float | None:
+    value = facts.get(name)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _derive_memory_shortfall(sheet: FactSheet) -> None:
+    """What the KV cache should have been, and how much of the budget went to something that is not vLLM.
+
+    vLLM sizes the KV cache as budget (total x utilization) minus weights, the profiling run's
+    activation peak and the non-torch memory it measured. Memory another process takes while vLLM
+    measures (a second instance starting on the same GPU, a trainer) is counted as vLLM's own
+    non-torch memory, so the cache shrinks and the numbers show it: the difference between the
+    cache the budget allows and the one vLLM reserved. The remedy then differs from a plain
+    too-small cache: free the GPU rather than shorten the context.
+    """
+    facts = sheet.facts
+    weights, kv_cache = _number_fact(facts, "weights_gib"), _number_fact(facts, "kv_cache_gib")
+    activation, non_torch = _number_fact(facts, "activation_peak_gib"), _number_fact(facts, "non_torch_gib")
+    total, utilization = _number_fact(facts, "gpu_total_gib"), _number_fact(facts, "gpu_memory_utilization")
+    if weights is None or kv_cache is None:
+        return
+    if total is not None and utilization is not None:
+        _set_derived(sheet, "memory_budget_gib", round(total * utilization, 2),
+                     "gpu_total_gib", "gpu_memory_utilization")
+    elif activation is not None and non_torch is not None:  # V1's profiling summary: budget = its parts
+        _set_derived(sheet, "memory_budget_gib", round(weights + activation + non_torch + kv_cache, 2),
+                     "weights_gib", "activation_peak_gib", "non_torch_gib", "kv_cache_gib")
+    budget = _number_fact(facts, "memory_budget_gib")
+    if budget is None:
+        return
+    own_non_torch = min(non_torch, _OWN_NON_TORCH_GIB) if non_torch is not None else _OWN_NON_TORCH_GIB
+    expected = budget - weights - (activation if activation is not None else _ACTIVATION_ALLOWANCE_GIB) - own_non_torch
+    sources = ("memory_budget_gib", "weights_gib", "activation_peak_gib", "non_torch_gib", "kv_cache_gib")
+    _set_derived(sheet, "kv_cache_expected_gib", round(expected, 2), *sources)
+    _set_derived(sheet, "gpu_memory_missing_gib", round(max(0.0, expected - kv_cache), 2), *sources)
 
 
 def build(events: Iterable[Event]) -> FactSheet:

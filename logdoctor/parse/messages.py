@@ -312,6 +312,16 @@ class MessageFacts(Transformer):
                 facts[fact] = float(pairs[key])
         return facts
 
+    def profile_summary_v1(self, items: list) -> dict:
+        rest = str(items[0])
+        facts: dict = {}
+        for label, fact in (("torch peak memory increase", "activation_peak_gib"),
+                            ("non-torch forward increase memory", "non_torch_gib"), ("weights memory", "weights_gib")):
+            stated = re.search(re.escape(label) + r": (-?[\d.]+)GiB", rest)
+            if stated:
+                facts[fact] = float(stated.group(1))
+        return facts
+
     def available_kv_cache(self, items: list) -> dict:
         tokens = _tokens(items)
         return {"kv_cache_gib": _gib(tokens["NUMBER"][0], tokens["UNIT"][0])}

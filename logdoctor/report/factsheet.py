@@ -16,7 +16,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                      "distributed_backend", "gpu_count", "p2p_disabled", "remote_address")),
     ("hardware", ("gpus", "compute_capability", "gpu_arch", "pre_ampere", "gpu_total_gib")),
     ("memory per GPU", ("gpu_memory_utilization", "memory_budget_gib", "weights_gib", "activation_peak_gib",
-                        "non_torch_gib", "kv_cache_gib", "cuda_graph_gib", "gpu_free_gib")),
+                        "non_torch_gib", "kv_cache_gib", "kv_cache_expected_gib", "gpu_memory_missing_gib",
+                        "cuda_graph_gib", "gpu_free_gib")),
     ("KV cache", ("max_model_len", "gpu_blocks", "cpu_blocks", "block_size", "kv_cache_tokens",
                   "max_concurrency", "kv_cache_fits_max_model_len", "kv_tokens_needed", "kv_gib_needed",
                   "max_model_len_estimate", "max_num_seqs", "max_num_batched_tokens")),
@@ -26,7 +27,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _UNITS = {"weights_gib": " GiB", "activation_peak_gib": " GiB", "non_torch_gib": " GiB", "kv_cache_gib": " GiB",
           "cuda_graph_gib": " GiB", "gpu_free_gib": " GiB", "gpu_total_gib": " GiB", "memory_budget_gib": " GiB",
-          "kv_gib_needed": " GiB", "model_size_b": "B"}
+          "kv_gib_needed": " GiB", "kv_cache_expected_gib": " GiB", "gpu_memory_missing_gib": " GiB",
+          "model_size_b": "B"}
 
 
 def format_value(name: str, value: object) -> str:
