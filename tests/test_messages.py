@@ -336,3 +336,22 @@ def test_of_two_equal_sources_the_whole_name_wins_over_the_cut_one():
     cut = "(RayWorkerWrapper pid=1845) " + LOADING[:LOADING.index("-Instruct") + 4]
     for lines in ((cut, LOADING), (LOADING, cut)):
         assert _sheet_of("\n".join(lines) + "\n")["model"] == "Qwen/Qwen2.5-7B-Instruct", lines
+
+
+# vLLM 0.1 in a notebook (corpus vllm-872): its own quotes around repr()'s, and IPython's traceback header
+VLLM01_CONFIG = ("INFO 08-25 12:31:29 llm_engine.py:70] Initializing an LLM engine with config: "
+                 "model=''meta-llama/Llama-2-13b-chat-hf'', tokenizer=''meta-llama/Llama-2-13b-chat-hf'', "
+                 "tokenizer_mode=auto, trust_remote_code=True, dtype=torch.float16, use_dummy_weights=False, "
+                 "download_dir=None, use_np_weights=False, tensor_parallel_size=4, seed=0)")
+
+
+def test_doubled_quotes_around_a_value_are_all_removed():
+    assert _sheet_of(VLLM01_CONFIG + "\n")["model"] == "meta-llama/Llama-2-13b-chat-hf"
+
+
+def test_an_ipython_traceback_header_names_the_exception_even_when_cut():
+    for header in ("OutOfMemoryError                          Traceback (most recent call last)",
+                   "OutOfMemoryError                          Tracebac"):
+        sheet = _sheet_of("-" * 75 + "\n" + header + "\n")
+        assert sheet["error_type"] == "OutOfMemoryError", header
+    assert "error_type" not in _sheet_of("OutOfMemoryError Traceback is a word pair in prose\n")

@@ -52,10 +52,12 @@ _ERROR_ANCHORS = ("Error", "Exception", "Traceback", "[address=", "Killed", "Abo
                   "CRITICAL", "died unexpectedly", "/vllm/", "/xinference/", "KeyboardInterrupt", "SystemExit")
 
 # `SomeError: message` / `pkg.mod.SomeError: message` / a bare `SomeError` at the end of a traceback.
-EXCEPTION_LINE = re.compile(
-    r"^(?P<type>(?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure)|KeyboardInterrupt|"
-    r"StopIteration|CancelledError|AssertionError))(?::\s?(?P<message>.*))?$"
-)
+_EXCEPTION_TYPE = (r"(?P<type>(?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure)|"
+                   r"KeyboardInterrupt|StopIteration|CancelledError|AssertionError))")
+EXCEPTION_LINE = re.compile(r"^" + _EXCEPTION_TYPE + r"(?::\s?(?P<message>.*))?$")
+# IPython / Jupyter put the class first: `OutOfMemoryError      Traceback (most recent call last)`, the
+# message only at the end of the traceback, which a pasted excerpt often cuts off.
+IPYTHON_TRACEBACK_HEADER = re.compile(r"^" + _EXCEPTION_TYPE + r"\s{4,}Traceb")
 # Messages that only say "see the error above": never the root cause when one was printed.
 _GENERIC_ERRORS = re.compile(
     r"Engine core initialization failed|Engine process failed to start|WorkerProc failed to start|"
@@ -226,6 +228,10 @@ class LineParser:
             context.in_traceback = False
             return Event(number, "exception", {"error_type": match.group("type"), "error_message": text.strip()},
                          stripped, process, env.level, strength)
+        header = IPYTHON_TRACEBACK_HEADER.match(stripped)
+        if header:
+            context.in_traceback = True
+            return Event(number, "exception", {"error_type": header.group("type")}, stripped, process, env.level, 2)
         if env.level in ("ERROR", "CRITICAL") and XOSCAR_PREFIX.match(env.message):
             text, _address = messages.unwrap(env.message)
             if not _GENERIC_ERRORS.search(text):

@@ -46,9 +46,10 @@ def _top_level_items(text: str) -> list[str]:
 
 
 def _unquote(value: str) -> str:
+    """The value without its quotes; vLLM 0.1 printed `model=''x''` (its own quotes around repr()'s)."""
     value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
+    while len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
     return value
 
 
