@@ -62,6 +62,59 @@ EXAMPLES = [
      "since v0.21.0). The current --gpu-memory-utilization=0.9000 is equivalent to --gpu-memory-utilization=0.8864 "
      "without CUDA graph memory profiling.", {"gpu_memory_utilization": 0.9}),
     ("INFO 03-05 02:10:11 __init__.py:207] Automatically detected platform cuda.", {"platform": "cuda"}),
+    # the platform from each era's and each platform's own lines (known-issues-platforms.md)
+    ("INFO 02-10 09:12:01 [__init__.py:239] Automatically detected platform rocm.", {"platform": "rocm"}),
+    ("INFO 06-12 08:03:11 [__init__.py:44] Platform plugin ascend is activated", {"platform": "npu"}),
+    ("INFO 01-01 llm_engine.py:1] Initializing an LLM engine (v0.6.4) with config: model='m', kv_cache_dtype=auto, "
+     "device_config=neuron, seed=0", {"platform": "neuron"}),
+    ("INFO 01-01 llm_engine.py:1] Initializing an LLM engine (v0.6.4) with config: model='m', kv_cache_dtype=auto, "
+     "device_config=cuda, seed=0", {"platform": None}),  # ROCm prints device_config=cuda too
+    ("INFO 02-10 09:12:05 [pynccl_wrapper.py:69] Found nccl from library librccl.so.1", {"platform": "rocm"}),
+    ("RuntimeError: HIP error: invalid device function", {"platform": "rocm"}),
+    ("RuntimeError: No HIP GPUs are available", {"platform": "rocm"}),
+    ("For debugging consider passing AMD_SERIALIZE_KERNEL=3", {"platform": "rocm"}),
+    ("INFO 05-01 10:00:00 rocm.py:20] flash_attn is not supported on NAVI GPUs.", {"platform": "rocm"}),
+    ("(VllmWorkerProcess pid=402) ERROR 03-02 11:09:41 [multiproc_worker_utils.py:238] vllm_ascend/worker/worker.py "
+     "line 101", {"platform": "npu"}),
+    ("RuntimeError: init:build/CMakeFiles/torch_npu.dir/compiler_depend.ts:292 NPU function error: "
+     "aclrtGetDeviceCount(&device_count), error code is 207004", {"platform": "npu"}),
+    ("[ERROR] 2025-02-18-10:21:09 (PID:812, Device:0, RankID:-1) ERR02200 DIST call hccl api failed.",
+     {"platform": "npu"}),
+    ("RuntimeError: Bad StatusOr access: RESOURCE_EXHAUSTED: XLA:TPU compile permanent error. Ran out of memory in "
+     "memory space hbm. Used 20.44G of 15.75G hbm. Exceeded hbm capacity by 4.70G.", {"platform": "tpu"}),
+    ("TPU initialization failed: open(/dev/vfio/0): Device or resource busy", {"platform": "tpu"}),
+    ("INFO 09-10 16:20:01 tpu.py:44] Using Pallas backend.", {"platform": "tpu"}),
+    ("torch.OutOfMemoryError: XPU out of memory. Tried to allocate 1.00 GiB. GPU 0 has a total capacity of 23.86 GiB",
+     {"platform": "xpu", "gpu_total_gib": 23.86}),
+    ("WARNING 07-14 10:01:02 [xpu.py:120] ZE_AFFINITY_MASK is set to 0,1", {"platform": "xpu"}),
+    ("RuntimeError: [Rank:0] FATAL ERROR :: MODULE:PT_DEVMEM Allocation failed for size::234881024 (224)MB",
+     {"platform": "hpu"}),
+    ("============================= HABANA PT BRIDGE CONFIGURATION ===========================", {"platform": "hpu"}),
+    ("INFO ||NEURON_CACHE||: Compile cache path: /var/tmp/neuron-compile-cache", {"platform": "neuron"}),
+    ("ERROR ||NEURON_CC_WRAPPER||: Compilation failed for /tmp/neuroncc_compile_workdir/3f1c/model.MODULE_91c.hlo.pb "
+     "after 0 retries.", {"platform": "neuron"}),
+    ("WARNING 11-20 10:00:00 [cpu.py:104] Environment variable VLLM_CPU_KVCACHE_SPACE (GiB) for CPU backend is not "
+     "set, using 4 by default.", {"platform": "cpu"}),
+    ("WARNING 11-20 10:00:00 [cpu.py:160] uni is not supported on CPU, fallback to mp distributed executor backend.",
+     {"platform": "cpu"}),
+    ("INFO 01-01 00:00:00 [executor_base.py:111] # rocm blocks: 12003, # CPU blocks: 2048",
+     {"platform": "rocm", "gpu_blocks": 12003}),
+    ("INFO 03-20 04:50:03 executor_base.py:110] # CUDA blocks: 2202, # CPU blocks: 512",
+     {"platform": None, "gpu_blocks": 2202}),  # torch's dispatch key: `CUDA` on ROCm too
+    ("INFO 03-11 10:01:44 executor_base.py:110] # npu blocks: 6533, # CPU blocks: 4681", {"platform": "npu"}),
+    # the gfx target, where ROCm's libraries name it
+    ("GPU models and configuration: AMD Instinct MI300X (gfx942:sramecc+:xnack-)",
+     {"gpus": ["AMD Instinct MI300X"], "gpu_target": "gfx942", "platform": "rocm"}),
+    ("GPU 1: AMD Radeon RX 7900 XTX (gfx1100)", {"gpus": ["AMD Radeon RX 7900 XTX"], "gpu_target": "gfx1100"}),
+    ("ROCM used to build PyTorch: 6.2.41133-dd7f95766", {"platform": "rocm"}),
+    ("ROCM used to build PyTorch: N/A", {"platform": None}),
+    ("(EngineCore pid=204) ERROR 10-02 13:14:55 [core.py:700] RuntimeError: One of GPU archs of ['gfx1151'] is "
+     "invalid or not supported", {"gpu_target": "gfx1151", "platform": "rocm"}),
+    ('RuntimeError: Get GPU arch from rocminfo failed "Unknown GPU architecture: gfx1201. Supported architec',
+     {"gpu_target": "gfx1201"}),
+    ("AssertionError: mla_gluon requires gfx950 (CDNA4), got gfx942", {"gpu_target": "gfx942"}),
+    ("rocblaslt warning: No paths matched /opt/rocm/lib/hipblaslt/library/*gfx1100*co. Make sure that "
+     "HIPBLASLT_TENSILE_LIBPATH is set correctly.", {"gpu_target": "gfx1100", "platform": "rocm"}),
     ("(APIServer pid=1) INFO 08-21 06:02:18 [__init__.py:711] Resolved architecture: Qwen2ForCausalLM",
      {"architecture": "Qwen2ForCausalLM"}),
     ("(APIServer pid=1) INFO 08-21 06:02:18 [__init__.py:1750] Using max model len 32768", {"max_model_len": 32768}),
@@ -142,7 +195,16 @@ EXAMPLES = [
      {"gpu_total_gib": 23.64, "gpu_free_gib": 1.06, "error_type": "torch.OutOfMemoryError"}),
     ("torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB (GPU 0; 14.75 GiB total capacity; "
      "13.93 GiB already allocated; 6.81 MiB free; 14.06 GiB reserved in total by PyTorch)",
-     {"gpu_total_gib": 14.75, "gpu_free_gib": 0.0067}),
+     {"gpu_total_gib": 14.75, "gpu_free_gib": 0.0067, "platform": None}),
+    ("torch.OutOfMemoryError: HIP out of memory. Tried to allocate 64.00 MiB. GPU 0 has a total capacity of 15.98 GiB "
+     "of which 22.00 MiB is free. Of the allocated memory 15.21 GiB is allocated by PyTorch, and 325.55 MiB is "
+     "reserved by PyTorch but unallocated. If reserved but unallocated memory is large try setting "
+     "PYTORCH_HIP_ALLOC_CONF=expandable_segments:True to avoid fragmentation.",
+     {"gpu_total_gib": 15.98, "gpu_free_gib": 0.0215, "platform": "rocm"}),
+    ("RuntimeError: NPU out of memory. Tried to allocate 22.00 MiB (NPU 0; 60.97 GiB total capacity; 10.12 GiB already "
+     "allocated; 10.12 GiB current active; 12.31 MiB free; 10.17 GiB reserved in total by PyTorch) If reserved memory "
+     "is >> allocated memory try setting max_split_size_mb to avoid fragmentation.",
+     {"gpu_total_gib": 60.97, "gpu_free_gib": 0.012, "platform": "npu"}),
     ("(VllmWorkerProcess pid=282) INFO 03-12 10:19:16 model_runner.py:1115] Loading model weights took 4.5686 GB",
      {"weights_gib": 4.5686, "engine": "v0", "distributed_backend": "mp"}),
     ("INFO 05-02 09:14:27 [gpu_model_runner.py:1347] Model loading took 14.2487 GiB and 4.712345 seconds",
@@ -355,3 +417,32 @@ def test_an_ipython_traceback_header_names_the_exception_even_when_cut():
         sheet = _sheet_of("-" * 75 + "\n" + header + "\n")
         assert sheet["error_type"] == "OutOfMemoryError", header
     assert "error_type" not in _sheet_of("OutOfMemoryError Traceback is a word pair in prose\n")
+def test_an_nvidia_gpu_gives_the_cuda_platform_its_sm_target_and_architecture():
+    facts = _sheet_of("WARNING 06-01 10:00:00 [config.py:3000] Your Tesla T4 device (with compute capability 7.5) "
+                      "doesn't support torch.bfloat16. Falling back to torch.float16 for compatibility.\n")
+    assert (facts["platform"], facts["gpu_target"], facts["gpu_arch"]) == ("cuda", "sm_75", "turing")
+
+
+@pytest.mark.parametrize(("line", "target", "family"), [
+    ("GPU models and configuration: AMD Instinct MI300X (gfx942:sramecc+:xnack-)", "gfx942", "cdna3"),
+    ("GPU 0: AMD Radeon RX 6800 XT", "gfx1030", "rdna2"),  # no target written: known from the name
+    ("GPU 0: AMD Instinct MI250X/MI250", "gfx90a", "cdna2"),
+])
+def test_an_amd_gpu_gives_rocm_its_gfx_target_and_family_and_no_nvidia_facts(line, target, family):
+    facts = _sheet_of(line + "\n")
+    assert (facts["platform"], facts["gpu_target"], facts["gpu_arch"]) == ("rocm", target, family)
+    assert "compute_capability" not in facts and "pre_ampere" not in facts
+
+
+def test_cuda_words_in_a_rocm_log_do_not_make_it_cuda():
+    facts = _sheet_of(
+        "INFO 02-13 06:10:01 __init__.py:183] Automatically detected platform rocm.\n"
+        "INFO 02-13 06:10:20 llm_engine.py:232] Initializing an LLM engine (v0.7.2) with config: model='m', "
+        "kv_cache_dtype=auto,  device_config=cuda, seed=0\n"
+        "INFO 02-13 06:10:25 selector.py:134] Using ROCmFlashAttention backend.\n"
+        "INFO 02-13 06:11:02 executor_base.py:110] # CUDA blocks: 2202, # CPU blocks: 512\n")
+    assert facts["platform"] == "rocm" and facts["attention_backend"] == "ROCM_FLASH"
+
+
+def test_a_platforms_own_attention_backend_names_the_platform():
+    assert _sheet_of("INFO 05-01 10:00:00 selector.py:134] Using ROCmFlashAttention backend.\n")["platform"] == "rocm"

@@ -16,7 +16,10 @@ FACTS: dict[str, tuple[str, str]] = {
     "xinference_era": ("str", "Xinference log-format era when no version is printed: <=2.8, 2.9, >=2.10"),
     "engine": ("str", "vLLM engine generation: v0 or v1"),
     "engine_fell_back_to_v0": ("bool", "vLLM refused the V1 engine and fell back to V0 (e.g. capability < 8.0)"),
-    "platform": ("str", "device platform: cuda, rocm, cpu, xpu, tpu..."),
+    "platform": ("str", "device platform the log comes from: cuda (NVIDIA), rocm (AMD), xpu (Intel GPU), tpu, "
+                        "npu (Huawei Ascend), neuron (AWS Inferentia/Trainium), hpu (Intel Gaudi) or cpu; from "
+                        "vLLM's platform line, the platform's own words (HIP, librccl, torch_npu, XLA:TPU...) "
+                        "or the device names"),
     # model
     "model": ("str", "model path or Hugging Face id as logged"),
     "served_model_name": ("str", "served model name"),
@@ -47,7 +50,11 @@ FACTS: dict[str, tuple[str, str]] = {
     "gpus": ("list", "GPU device names as logged"),
     "gpu_count": ("int", "number of GPUs the log shows in use"),
     "compute_capability": ("float", "GPU compute capability, e.g. 7.5 (from the log or from the GPU name)"),
-    "gpu_arch": ("str", "GPU architecture: pascal, volta, turing, ampere, ada, hopper, blackwell"),
+    "gpu_arch": ("str", "GPU architecture family: pascal, volta, turing, ampere, ada, hopper, blackwell (NVIDIA); "
+                        "gcn5, cdna1, cdna2, cdna3, cdna4, rdna2, rdna3, rdna3.5, rdna4 (AMD)"),
+    "gpu_target": ("str", "the GPU's compiled-code target: sm_75, sm_90, sm_120... (NVIDIA, from the compute "
+                          "capability) or gfx906, gfx90a, gfx942, gfx1030, gfx1100... (AMD, as ROCm names it "
+                          "or from the GPU's name)"),
     "pre_ampere": ("bool", "the GPU is older than Ampere (compute capability < 8.0): no bf16, no FlashAttention-2"),
     "gpu_total_gib": ("float", "usable memory of one GPU in GiB"),
     "driver_version": ("str", "NVIDIA driver version"),

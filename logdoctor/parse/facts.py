@@ -222,11 +222,16 @@ def _derive(sheet: FactSheet) -> None:
     """Add what the stated facts imply; never overwrite a stated fact."""
     facts = sheet.facts
     gpus = facts.get("gpus") or []
-    capabilities = [c for c in (hardware.capability_of(g) for g in gpus) if c is not None]
-    if capabilities:
-        _set_derived(sheet, "compute_capability", min(capabilities), "gpus")
+    _derive_platform(sheet, gpus)
+    if facts.get("platform") == "rocm":
+        _derive_amd_target(sheet, gpus)
+    else:
+        capabilities = [c for c in (hardware.capability_of(g) for g in gpus) if c is not None]
+        if capabilities:
+            _set_derived(sheet, "compute_capability", min(capabilities), "gpus")
     capability = facts.get("compute_capability")
-    if isinstance(capability, (int, float)):
+    if isinstance(capability, (int, float)) and facts.get("platform", "cuda") == "cuda":
+        _set_derived(sheet, "gpu_target", hardware.sm_target_of(float(capability)), "compute_capability")
         _set_derived(sheet, "gpu_arch", hardware.architecture_of(float(capability)), "compute_capability")
         _set_derived(sheet, "pre_ampere", float(capability) < 8.0, "compute_capability")
     if facts.get("attention_backend") == "FLASH_ATTN" and facts.get("platform", "cuda") == "cuda":
@@ -291,6 +296,31 @@ def _derive_memory_shortfall(sheet: FactSheet) -> None:
     sources = ("memory_budget_gib", "weights_gib", "activation_peak_gib", "non_torch_gib", "kv_cache_gib")
     _set_derived(sheet, "kv_cache_expected_gib", round(expected, 2), *sources)
     _set_derived(sheet, "gpu_memory_missing_gib", round(max(0.0, expected - kv_cache), 2), *sources)
+
+
+# Attention backends only one platform has (messages.py's canonical names).
+_PLATFORM_OF_BACKEND = {"ROCM_FLASH": "rocm", "ROCM_ATTN": "rocm", "ROCM_AITER_FA": "rocm", "PALLAS": "tpu",
+                        "IPEX": "xpu", "CPU_ATTN": "cpu"}
+
+
+def _derive_platform(sheet: FactSheet, gpus: list) -> None:
+    """The platform when no line named it: a gfx target, a platform's own attention backend, the devices'
+    vendor, and last a compute capability (vLLM states one only for NVIDIA GPUs)."""
+    facts = sheet.facts
+    if isinstance(facts.get("gpu_target"), str) and str(facts["gpu_target"]).startswith("gfx"):
+        _set_derived(sheet, "platform", "rocm", "gpu_target")
+    _set_derived(sheet, "platform", _PLATFORM_OF_BACKEND.get(str(facts.get("attention_backend"))), "attention_backend")
+    _set_derived(sheet, "platform", next(filter(None, map(hardware.platform_of, gpus)), None), "gpus")
+    if isinstance(facts.get("compute_capability"), (int, float)):
+        _set_derived(sheet, "platform", "cuda", "compute_capability")
+
+
+def _derive_amd_target(sheet: FactSheet, gpus: list) -> None:
+    """An AMD GPU's gfx target from its name, and the architecture family of the target."""
+    _set_derived(sheet, "gpu_target", next(filter(None, map(hardware.gfx_target_of, gpus)), None), "gpus")
+    target = sheet.facts.get("gpu_target")
+    if isinstance(target, str) and target.startswith("gfx"):
+        _set_derived(sheet, "gpu_arch", hardware.amd_architecture_of(target), "gpu_target")
 
 
 def build(events: Iterable[Event]) -> FactSheet:

@@ -18,7 +18,7 @@ from lark import Token, Transformer
 from lark.exceptions import LarkError
 from lark.lexer import PatternStr
 
-from logdoctor.parse import kvdump
+from logdoctor.parse import hardware, kvdump
 from logdoctor.parse.grammars import lalr_parser
 
 _MIN_ANCHOR = 6
@@ -132,7 +132,26 @@ class MessageFacts(Transformer):
         return {"model_uid": str(items[0])}
 
     def platform_detected(self, items: list) -> dict:
-        return {"platform": str(items[0]).rstrip(".")}
+        return {"platform": platform_name(str(items[0]).rstrip("."))}
+
+    def platform_plugin(self, items: list) -> dict:
+        return {"platform": platform_name(str(items[0]))}
+
+    def platform_cue(self, items: list) -> dict:
+        cue = next(item for item in items if isinstance(item, Token) and item.type != "REST")
+        return {"platform": cue.type.split("_", 1)[0].lower()}
+
+    def aiter_gpu_arch(self, items: list) -> dict:
+        text = str(_tokens(items)["REST"][0])
+        if "mla_gluon" in text or " got " in text:  # `requires gfx950 (CDNA4), got gfx942`: the GPU is the one got
+            text = text.rsplit(" got ", 1)[-1]
+        return _gfx_facts(text)
+
+    def hipblaslt_no_paths(self, items: list) -> dict:
+        return _gfx_facts(str(items[0]))
+
+    def collect_env_rocm(self, items: list) -> dict:
+        return {"platform": "rocm"}
 
     def resolved_architecture(self, items: list) -> dict:
         return {"architecture": str(items[0])}
@@ -232,10 +251,11 @@ class MessageFacts(Transformer):
         return {"torch_version": str(_tokens(items)["VERSION"][0])}
 
     def collect_env_gpu(self, items: list) -> dict:
-        return {"gpus": [str(_tokens(items)["REST"][0]).split(" (UUID")[0].strip()]}
+        tokens = _tokens(items)
+        return _collect_env_gpu_facts(str((tokens.get("REST") or tokens["COLLECT_ENV_GPU_NAME"])[0]))
 
     def collect_env_gpu_row(self, items: list) -> dict:
-        return {"gpus": [str(_tokens(items)["COLLECT_ENV_GPU_NAME"][0]).split(" (UUID")[0].strip()]}
+        return _collect_env_gpu_facts(str(_tokens(items)["COLLECT_ENV_GPU_NAME"][0]))
 
     def collect_env_vllm(self, items: list) -> dict:
         return {"vllm_version": str(_tokens(items)["VERSION"][0])}
@@ -265,7 +285,10 @@ class MessageFacts(Transformer):
         tokens = _tokens(items)
         rest = str(tokens["REST"][0]) if "REST" in tokens else ""
         facts: dict = {}
-        total = re.search(r"total capac\w* of ([\d.]+) GiB|\(GPU \d+; ([\d.]+) GiB total", rest)
+        device = next((kind for kind in _OOM_PLATFORMS if kind in tokens), None)
+        if device:
+            facts["platform"] = _OOM_PLATFORMS[device]
+        total = re.search(r"total capac\w* of ([\d.]+) GiB|\([GN]PU \d+; ([\d.]+) GiB total", rest)
         if total:
             facts["gpu_total_gib"] = float(total.group(1) or total.group(2))
         free = re.search(r"of which ([\d.]+) (GiB|MiB) is free|([\d.]+) (GiB|MiB) free", rest)
@@ -336,6 +359,9 @@ class MessageFacts(Transformer):
     def gpu_blocks(self, items: list) -> dict:
         tokens = _tokens(items)
         facts: dict = {"gpu_blocks": _number(tokens["NUMBER"][0])}
+        device = str(tokens["BLOCK_DEVICE"][0])
+        if device not in ("GPU", "CUDA"):  # 0.7.0-0.7.2 print torch's dispatch key, `CUDA` on ROCm too
+            facts["platform"] = platform_name(device.lower())
         if "CPU_BLOCKS" in tokens:
             facts["cpu_blocks"] = int(tokens["CPU_BLOCKS"][0].rsplit(" ", 1)[1])
         return facts
@@ -448,6 +474,29 @@ class MessageFacts(Transformer):
         return {"engine_ready": True}
 
 
+# Names a platform goes by in vLLM's lines -> the `platform` fact's value (factnames.py).
+_PLATFORM_NAMES = {"ascend": "npu", "gaudi": "hpu", "habana": "hpu", "xla": "tpu"}
+# Which device's OOM text torch printed (the CUDA one says nothing: HIP is the only other torch.cuda spelling).
+_OOM_PLATFORMS = {"HIP_OOM": "rocm", "XPU_OOM": "xpu", "NPU_OOM": "npu"}
+
+
+def platform_name(name: str) -> str:
+    """The `platform` value for a platform as vLLM or a plugin names it (`ascend` -> npu)."""
+    name = name.lower()
+    return _PLATFORM_NAMES.get(name, name)
+
+
+def _gfx_facts(text: str) -> dict:
+    target = hardware.GFX_TARGET.search(text)
+    return {"gpu_target": target.group(), "platform": "rocm"} if target else {}
+
+
+def _collect_env_gpu_facts(text: str) -> dict:
+    """`AMD Instinct MI300X (gfx942:sramecc+:xnack-)` or `NVIDIA A10G (UUID: GPU-...)`: the name, and a gfx target."""
+    name = re.split(r" \((?:UUID|gfx)", text, maxsplit=1)[0].strip()
+    return {"gpus": [name], **_gfx_facts(text)}
+
+
 # `Using <Kernel> for <Method>`: the linear method names the quantization after runtime conversion.
 _METHOD_QUANTIZATION = (("GPTQMarlin", "gptq_marlin"), ("AWQMarlin", "awq_marlin"),
                         ("CompressedTensors", "compressed-tensors"), ("Fp8", "fp8"))
@@ -466,7 +515,7 @@ _CONFIG_KEYS: tuple[tuple[str, str], ...] = (
     ("kv_cache_dtype", "kv_cache_dtype"), ("max_num_seqs", "max_num_seqs"),
     ("max_num_batched_tokens", "max_num_batched_tokens"), ("trust_remote_code", "trust_remote_code"),
     ("distributed_executor_backend", "distributed_backend"), ("block_size", "block_size"),
-    ("tp", "tensor_parallel_size"),
+    ("tp", "tensor_parallel_size"), ("device_config", "platform"),
 )
 
 
@@ -490,6 +539,9 @@ def _config_value(fact: str, raw: str) -> object | None:
         return _BOOL.get(value.lower())
     if fact == "dtype":
         return _dtype(value)
+    if fact == "platform":  # device_config=cuda is printed on ROCm too (torch.cuda API): only other devices count
+        device = platform_name(value.strip("'\"").split(":", 1)[0])
+        return None if device in ("cuda", "auto") else device
     return value
 
 

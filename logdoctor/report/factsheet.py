@@ -14,7 +14,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                "model_format", "xinference_quantization", "n_gpu")),
     ("parallelism", ("tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size",
                      "distributed_backend", "gpu_count", "p2p_disabled", "remote_address")),
-    ("hardware", ("gpus", "compute_capability", "gpu_arch", "pre_ampere", "gpu_total_gib")),
+    ("hardware", ("gpus", "compute_capability", "gpu_target", "gpu_arch", "pre_ampere", "gpu_total_gib")),
     ("memory per GPU", ("gpu_memory_utilization", "memory_budget_gib", "weights_gib", "activation_peak_gib",
                         "non_torch_gib", "kv_cache_gib", "kv_cache_expected_gib", "gpu_memory_missing_gib",
                         "cuda_graph_gib", "gpu_free_gib")),
