@@ -10,13 +10,16 @@ Exit codes (also in the README, "Verdicts and exit status"):
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import click
+from click.shell_completion import CompletionItem
 
 from logdoctor import __version__
 from logdoctor.read.source import InputError
@@ -25,12 +28,35 @@ EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _DefaultToDiagnose(click.Group):
-    """`logdoctor FILE…` means `logdoctor diagnose FILE…`."""
+    """`logdoctor FILE…` means `logdoctor diagnose FILE…`; a word close to a command name that is not
+    a file is taken for a typo (`logdoctor diagnos x.log`), not for a log that does not exist."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.resilient_parsing and not args:  # shell completion of the first word: commands and files
+            return super().parse_args(ctx, args)
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            if args and not args[0].startswith("-") and not os.path.exists(args[0]):
+                close = difflib.get_close_matches(args[0], list(self.commands), n=1, cutoff=0.75)
+                if close:
+                    raise click.UsageError(f"no command {args[0]!r} and no file of that name; did you mean "
+                                           f"{close[0]!r}?", ctx)
             args = ["diagnose", *args]
         return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """The first word completes to a command or, as for `logdoctor FILE`, to a file name."""
+        return [*super().shell_complete(ctx, incomplete), CompletionItem(incomplete, type="file")]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The top-level help lists diagnose's options too: they are what `logdoctor FILE` takes."""
+        super().format_options(ctx, formatter)
+        command = self.commands["diagnose"]
+        with click.Context(command, info_name="diagnose", parent=ctx) as sub:
+            records = [record for param in command.get_params(sub)
+                       if isinstance(param, click.Option) and "--help" not in param.opts
+                       for record in [param.get_help_record(sub)] if record]
+        with formatter.section("Options of diagnose, the default command (logdoctor [diagnose] FILE… [OPTIONS])"):
+            formatter.write_dl(records)
 
 
 def _sources(inputs: Sequence[str]) -> list:
@@ -39,6 +65,8 @@ def _sources(inputs: Sequence[str]) -> list:
 
     if not inputs and sys.stdin.isatty():
         raise click.UsageError("no input: give a log file, or pipe one in (docker logs x 2>&1 | logdoctor)")
+    if "-" in inputs and sys.stdin.isatty():  # `logdoctor -` on a terminal waits for a paste: say so
+        click.echo("paste the log, then Ctrl-D (Ctrl-Z and Enter on Windows)", err=True)
     return [sys.stdin.buffer if name == "-" else Path(name) for name in inputs or ["-"]]
 
 
@@ -72,6 +100,10 @@ _NO_CACHE_OPTION = click.option(
     "--no-cache", is_flag=True, expose_value=False, callback=_disable_cache,
     help="Compile the knowledge base and grammars afresh; read and write no cache (also: LOGDOCTOR_NO_CACHE=1).")
 
+
+_COLOR_OPTION = click.option(
+    "--color", "--colour", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Colour the text report; auto: on a terminal, unless NO_COLOR or TERM=dumb; FORCE_COLOR forces it.")
 
 _QUIET_OPTION = click.option("--quiet", "-q", is_flag=True,
                              help="No progress line on stderr while a large log (over 50 MB) is read.")
@@ -110,7 +142,9 @@ def facts(inputs: tuple[str, ...], fmt: str, quiet: bool) -> None:
     if fmt == "json":
         click.echo(json.dumps(jsonout.facts_document(analysis), indent=2, ensure_ascii=False))
     else:
-        click.echo(factsheet.render(analysis.sheet, analysis.stats))
+        from logdoctor.report.terminal import width
+
+        click.echo(factsheet.render(analysis.sheet, analysis.stats, width=width()))
     if analysis.stats.errors:
         fail(analysis.stats.errors[0])
 
@@ -135,10 +169,14 @@ def _load_kb(kb_dirs: Sequence[str]):  # type: ignore[no-untyped-def]
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
 @_KB_OPTION
 @click.option("--redact", is_flag=True, help="Remove tokens, keys and passwords from text/JSON (Markdown always is).")
+@click.option("--facts", "show_facts", is_flag=True, help="Add the fact sheet to the text report.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Text report in full: whole causes, every remedy, low-confidence causes, memory, facts.")
+@_COLOR_OPTION
 @_QUIET_OPTION
 @_NO_CACHE_OPTION
 def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, kb_dirs: tuple[str, ...],
-             redact: bool, quiet: bool) -> None:
+             redact: bool, show_facts: bool, verbose: bool, color: str, quiet: bool) -> None:
     """Rank the likely root causes of what the log shows (the default command).
 
     Exit status follows the verdict: 0 healthy/risk/not yet ready, 1 problem/failed-unknown/cut traceback,
@@ -162,13 +200,14 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
     elif fmt == "markdown":
         from logdoctor.report import markdown
 
-        click.echo(redaction.redact(markdown.render(report, top)))
+        click.echo(redaction.redact(markdown.render(report, top, command=_command_line(click.get_current_context()))))
     else:
-        from logdoctor.report import text
+        from logdoctor.report import terminal, text
 
-        rendered = text.render(report, top)
-        click.echo(redaction.redact(rendered) if redact else rendered,
-                   color=False if os.environ.get("NO_COLOR") else None)
+        colour = terminal.wants_colour(color, sys.stdout)
+        layout = text.Layout(width=terminal.width(), colour=colour, verbose=verbose, facts=show_facts, redact=redact)
+        rendered = text.render(report, top, layout)
+        click.echo(redaction.redact(rendered) if redact else rendered, color=colour)
     if report.analysis.stats.errors:
         fail(report.analysis.stats.errors[0])
     verdict = report.verdict
@@ -234,6 +273,46 @@ def _publish(filed, answer, label: bool, dry_run: bool) -> None:  # type: ignore
     for call in client.calls if dry_run else ():
         click.echo(f"dry run: {call}", err=True)
     click.echo(f"logdoctor: issue #{filed.number}: {'would have ' if dry_run else ''}{done}", err=True)
+
+
+@main.command()
+@click.argument("fact", required=False)
+@_KB_OPTION
+def explain(fact: str | None, kb_dirs: tuple[str, ...]) -> None:
+    """What a fact means, how it is read from a log, and which known issues test it (all facts without FACT)."""
+    from logdoctor.parse.factnames import FACTS
+    from logdoctor.report import terminal
+
+    width = terminal.width()
+    if fact is None:
+        for name, (kind, meaning) in FACTS.items():
+            click.echo("\n".join(terminal.wrap(meaning, width, first=f"{name:<28} {kind:<8} ", rest=" " * 38)))
+        return
+    if fact not in FACTS:
+        close = difflib.get_close_matches(fact, list(FACTS), n=3)
+        fail(f"no fact {fact!r}" + (f"; did you mean {', '.join(close)}?" if close else " (see: logdoctor explain)"))
+    kind, meaning = FACTS[fact]
+    testing = sorted(entry.id for entry in _load_kb(kb_dirs).entries if entry.when and fact in entry.when.names)
+    click.echo(f"{fact} ({kind})")
+    click.echo("\n".join(terminal.wrap(meaning, width, first="  ")))
+    tested = f"tested by {len(testing)} known issue{'s' * (len(testing) != 1)}" + (": " if testing else "")
+    click.echo("\n".join(terminal.wrap(tested + ", ".join(testing), width, first="  ", rest="    ")))
+    where = f'in a log: logdoctor facts LOG (its value and the lines that show it; JSON: facts["{fact}"])'
+    click.echo("\n".join(terminal.wrap(where, width, first="  ", rest="    ")))
+
+
+def _command_line(ctx: click.Context) -> str:
+    """The command that made a report, rebuilt from what was parsed (for the Markdown report's footer)."""
+    words = ["logdoctor", ctx.info_name or ""]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if isinstance(param, click.Argument):
+            words += list(value or ())
+        elif isinstance(param, click.Option) and value not in (None, False, ()) and value != param.default:
+            flag = max(param.opts, key=len)
+            words += [flag] if param.is_flag else [part for item in (value if param.multiple else [value])
+                                                   for part in (flag, str(item))]
+    return shlex.join(words)
 
 
 @main.group()

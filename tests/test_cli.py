@@ -59,7 +59,8 @@ def test_a_file_with_a_known_error_exits_1_and_names_the_cause(bf16_log):
     result = _run(str(bf16_log))
     assert result.returncode == 1, result.stderr
     out = result.stdout.decode()
-    assert "bf16-unsupported-gpu" in out
+    assert out.startswith("problem: ") and "bfloat16 model on a Volta/Turing/Pascal GPU" in out
+    assert "logdoctor kb show bf16-unsupported-pre-ampere" in out  # where the whole entry is
     assert "--dtype" in out and "Tesla T4" in out
     assert "\x1b[" not in out  # no colour when stdout is not a terminal
 
@@ -104,10 +105,11 @@ def test_each_format_on_a_failing_log(bf16_log, fmt):
         assert any(e["kind"] == "line" and e.get("decisive") for e in best["evidence"])
         assert best["remedies"] and best["references"]
     elif fmt == "markdown":
-        assert out.startswith("### logdoctor report")
-        assert "| fact | value |" in out and "<details>" in out and "```text" in out
+        assert out.startswith("### logdoctor: problem")
+        assert "| fact | value | lines |" in out and "<details>" in out and "```text" in out
+        assert "Bfloat16 is only supported on GPUs with compute capability of at least 8.0" in out  # evidence
     else:
-        assert "Ranked causes" in out and "Facts" in out
+        assert out.startswith("problem: ") and "\n1. bfloat16 model" in out and "   do    1. " in out
 
 
 def test_healthy_log_exits_0_and_says_so(tmp_path):

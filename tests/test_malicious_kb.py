@@ -183,9 +183,9 @@ def test_a_remedy_placeholder_cannot_reach_python_attributes(tmp_path):
     root = write_kb(tmp_path, ENTRY.replace("text: Pick another port.", f"text: '{remedy}'"))
     log = tmp_path / "server.log"
     log.write_text(FIXTURE)
-    result = CliRunner().invoke(main, [str(log), "--kb", str(root), "--format", "markdown"])
+    result = CliRunner().invoke(main, [str(log), "--kb", str(root), "--format", "text", "-v"])
     assert result.exit_code == 1, result.output
-    assert "{model.__class__.__init__.__globals__} {0.__class__} 0.4.2" in result.stdout
+    assert "{model.__class__.__init__.__globals__} {0.__class__} 0.4.2" in " ".join(result.stdout.split())
     assert "function" not in result.stdout and "module" not in result.stdout
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import gzip
 import io
 
+import pytest
+
 from logdoctor.read.progress import PROGRESS_FROM, ProgressLine, known_size
+
+
+@pytest.fixture(autouse=True)
+def _a_terminal_that_knows_escape_codes(monkeypatch):
+    """These tests draw for an ordinary terminal; TERM=dumb is tested in test_report_cli.py."""
+    monkeypatch.setenv("TERM", "xterm")
 
 
 class Clock:

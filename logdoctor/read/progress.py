@@ -3,10 +3,13 @@
 Shown only on a terminal and only for inputs over PROGRESS_FROM bytes: a 300-line startup log, a
 pipe into another program, a CI job or `--quiet` never see it. The line is rewritten in place at
 most five times a second and erased when reading ends, so the report starts on a clean line.
+On a `TERM=dumb` console, which knows no escape codes, the line is cleared with spaces instead of
+`ESC[K`.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,6 +39,8 @@ class ProgressLine:
 
     def __init__(self, stream: TextIO, total: int | None, clock: Callable[[], float] = time.monotonic) -> None:
         self._stream = stream
+        self._dumb = os.environ.get("TERM", "") == "dumb"
+        self._width = 0  # of the text drawn last, to blank it out on a dumb terminal
         self._total = total
         self._clock = clock
         self._started = clock()
@@ -54,13 +59,20 @@ class ProgressLine:
             text += f" of {self._total / _MB:,.0f} MB, {rate / _MB:,.0f} MB/s, {left:,.0f} s left"
         else:
             text += f" MB, {rate / _MB:,.0f} MB/s"
-        self._stream.write(f"\r{text}\x1b[K")
+        self._stream.write(f"\r{text}{self._erase_after(len(text))}")
         self._stream.flush()
         self._drawn = True
 
     def finish(self) -> None:
         """Erase the line (if one was drawn)."""
         if self._drawn:
-            self._stream.write("\r\x1b[K")
+            self._stream.write("\r" + self._erase_after(0) + ("\r" if self._dumb else ""))
             self._stream.flush()
             self._drawn = False
+
+    def _erase_after(self, written: int) -> str:
+        """What clears the rest of the line after `written` characters: ESC[K, or spaces on a dumb terminal."""
+        if not self._dumb:
+            return "\x1b[K"
+        blank, self._width = " " * max(0, self._width - written), written
+        return blank

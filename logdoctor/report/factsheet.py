@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from logdoctor.parse.facts import FactSheet
 from logdoctor.read.source import ReadStats
+from logdoctor.report.terminal import FALLBACK_WIDTH, columns, cut_middle, wrap
 
 # (section title, facts in display order). Facts not listed here go under "other".
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -25,6 +26,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                  "server_ready")),
     ("error", ("error_type", "error_message", "error_count")),
 )
+_NAME, _VALUE, _MIN_VALUE = 28, 44, 12  # columns: fact name, value (aligned), value at least
 _UNITS = {"weights_gib": " GiB", "activation_peak_gib": " GiB", "non_torch_gib": " GiB", "kv_cache_gib": " GiB",
           "cuda_graph_gib": " GiB", "gpu_free_gib": " GiB", "gpu_total_gib": " GiB", "memory_budget_gib": " GiB",
           "kv_gib_needed": " GiB", "kv_cache_expected_gib": " GiB", "gpu_memory_missing_gib": " GiB",
@@ -55,26 +57,29 @@ def _lines(numbers: list[int]) -> str:
     return f"line {shown}" if len(numbers) == 1 else f"lines {shown}{', …' if len(numbers) > 4 else ''}"
 
 
-def render(sheet: FactSheet, stats: ReadStats, title: str = "facts") -> str:
-    """The fact sheet as aligned text, one section per group, evidence lines on the right."""
-    out = [f"{title}: {stats.describe()}"]
-    listed: set[str] = set()
+def render(sheet: FactSheet, stats: ReadStats, title: str = "facts", width: int = FALLBACK_WIDTH) -> str:
+    """The fact sheet as aligned text in `width` columns, one section per group, evidence lines on the
+    right (dropped when the terminal is too narrow for them); long values are cut in the middle."""
+    out = wrap(stats.describe(), width, first=f"{title}: ", rest="  ")
+    header = len(out)
     sections = [*SECTIONS, ("other", tuple(sorted(set(sheet.facts) - {n for _, ns in SECTIONS for n in ns})))]
     for section, names in sections:
         rows = [(name, sheet.facts[name]) for name in names if name in sheet.facts]
-        listed.update(names)
         if not rows:
             continue
         out.append(f"  {section}")
         for name, value in rows:
-            text = format_value(name, value)
-            if len(text) > 100:
-                text = text[:97] + "…"
-            out.append(f"    {name:<28} {text:<44} {_lines(sheet.evidence.get(name, []))}".rstrip())
-            per_process = sheet.per_process.get(name)
-            if per_process:
-                for process, value_of in per_process.items():
-                    out.append(f"      {process:<26} {format_value(name, value_of)}")
-    if len(out) == 1:
+            lines = _lines(sheet.evidence.get(name, []))
+            shown, room = format_value(name, value), width - 4 - _NAME - 1  # room for the value and the lines
+            if lines and room >= _MIN_VALUE + 1 + columns(lines):
+                text = cut_middle(shown, room - 1 - columns(lines))
+                aligned = _VALUE + 1 + columns(lines) <= room
+                pad = max(1, _VALUE + 1 - columns(text)) if aligned else 1
+                out.append(f"    {name:<{_NAME}} {text}{' ' * pad}{lines}")
+            else:
+                out.append(f"    {name:<{_NAME}} {cut_middle(shown, max(_MIN_VALUE, room))}".rstrip())
+            for process, value_of in sheet.per_process.get(name, {}).items():
+                out.append(cut_middle(f"      {process:<{_NAME - 2}} {format_value(name, value_of)}", width))
+    if len(out) == header:
         out.append("  no facts found: is this a vLLM or Xinference log?")
     return "\n".join(out)

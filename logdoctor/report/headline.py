@@ -2,31 +2,58 @@
 
 A person in a hurry reads one line. It says what logdoctor concluded (the verdict of
 `match.verdict`), at what confidence, and — when a known issue matches — the first remedy spelled
-for the engine the log shows, so the answer is on the screen before any explanation.
+for the engine the log shows, so the answer is on the screen before any explanation. On a narrow
+terminal the title gives way (cut with `…`) before the command does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from logdoctor.api import Report
+from logdoctor.report import remedies, terminal
+
+HEADLINE_LINES = 2
+MIN_TITLE = 16  # columns of the title kept before the command is allowed to wrap
+SHORTEST_TITLE = 6  # when even the command's first word needs the room
 
 
 def first_command(report: Report) -> str | None:
-    """The top diagnosis's first remedy, as the engine in the log spells it (vLLM flag, Xinference option)."""
+    """The top diagnosis's first remedy, as the engine in the log spells it (vLLM flag, Xinference option);
+    the other engine's spelling, or the remedy's words, when the entry has no spelling for it."""
     if not report.confident:
         return None
     remedy = report.confident[0].entry.remedies[0]
-    xinference = bool(report.analysis.sheet.facts.get("xinference_era")
-                      or report.analysis.sheet.facts.get("xinference_version"))
-    spelled = (remedy.xinference if xinference else remedy.vllm) or remedy.vllm or remedy.xinference
+    engine = remedies.engine_of(report.analysis.sheet.facts) or "vllm"
+    spelled = (remedy.xinference if engine == "xinference" else remedy.vllm) or remedy.vllm or remedy.xinference
     return report.remedy_text(spelled or remedy.text)
+
+
+def _problem_parts(report: Report) -> tuple[str, str, str]:
+    """(title, ` (0.93)` and family note, ` → command`) of a problem's headline."""
+    top = report.confident[0]
+    family = " (family match)" if top.family else ""
+    command = first_command(report)
+    return top.entry.title, f" ({top.confidence:.2f}){family}", f" → {command}" if command else ""
 
 
 def headline(report: Report) -> str:
     """`problem: <title> (0.93) → <first command>`, or `<verdict>: <reason>`."""
     verdict = report.verdict
     if verdict.kind == "problem":
-        top = report.confident[0]
-        family = " (family match)" if top.family else ""
-        command = first_command(report)
-        return f"problem: {top.entry.title} ({top.confidence:.2f}){family}" + (f" → {command}" if command else "")
+        return "problem: " + "".join(_problem_parts(report))
     return f"{verdict.kind}: {verdict.reason}"
+
+
+def fitted(report: Report, width: int, clean: Callable[[str], str] = str) -> list[str]:
+    """The headline in `width` columns: a problem's title is cut first so that the verdict and the
+    command share the first line; what still does not fit wraps under it, indented. `clean` removes
+    secrets (under --redact) before anything is cut."""
+    if report.verdict.kind != "problem":  # two lines at most: a failure's whole error follows in the report
+        return terminal.clip(terminal.wrap(clean(headline(report)), width, rest="  "), HEADLINE_LINES, width)
+    title, confidence, command = (clean(part) for part in _problem_parts(report))
+    room = width - terminal.columns("problem: " + confidence + command)
+    if room < MIN_TITLE:  # the command wraps: keep at least its first word on the first line
+        first_word = " ".join(command.split()[:2])  # `→ --flag`
+        room = max(SHORTEST_TITLE, min(MIN_TITLE, width - terminal.columns("problem: " + confidence + first_word) - 1))
+    return terminal.wrap("problem: " + terminal.cut_end(title, room) + confidence + command, width, rest="  ")

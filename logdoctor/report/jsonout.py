@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from logdoctor import __version__
 from logdoctor.api import Report
-from logdoctor.match.rank import Diagnosis
+from logdoctor.match.rank import CONFIDENT, Diagnosis
 from logdoctor.pipeline import Analysis
+from logdoctor.report.headline import first_command, headline
+
+# The JSON contract's version (logdoctor/schemas/report.schema.json): raised when a field is removed
+# or changes meaning, so that a tool can refuse a shape it does not know; new fields keep it.
+SCHEMA_VERSION = 1
 
 
 def facts_document(analysis: Analysis) -> dict:
-    """`{"logdoctor": version, "facts": {...}, "evidence": {...}}` plus per-process values and input."""
+    """`{"schema_version": 1, "logdoctor": version, "facts": {...}, "evidence": {...}}`, per-process values, input."""
     sheet = analysis.sheet
     document: dict = {
+        "schema_version": SCHEMA_VERSION,
         "logdoctor": __version__,
         "facts": dict(sheet.facts),
         "evidence": {name: list(lines) for name, lines in sheet.evidence.items()},
@@ -40,6 +46,7 @@ def diagnosis_document(diagnosis: Diagnosis, report: Report) -> dict:
         "category": entry.category,
         "title": entry.title,
         "confidence": diagnosis.confidence,
+        "confident": diagnosis.confidence >= CONFIDENT,
         "condition": diagnosis.condition,
         "evidence": evidence,
         "cause": entry.cause,
@@ -59,6 +66,8 @@ def report_document(report: Report, top: int) -> dict:
     document["diagnoses"] = [diagnosis_document(d, report) for d in report.diagnoses[:top]]
     document["summary"] = {
         **report.verdict.as_dict(),
+        "headline": headline(report),
+        "first_command": first_command(report),
         "confident_problems": len(report.confident),
         "server_ready": bool(report.analysis.sheet.facts.get("server_ready")),
     }

@@ -11,6 +11,8 @@ import math
 import re
 from collections.abc import Mapping
 
+from logdoctor.knowledge import Remedy
+
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([^{}]*))?\}")
 
 
@@ -97,3 +99,23 @@ def placeholder_names(text: str) -> list[str]:
 
 COMPUTED = ("max_model_len_fit", "gpu_memory_utilization_fit", "gpu_memory_utilization_needed",
             "weights_total_gib", "weights_estimate_gib", "tp_size_to_fit_weights", "tp_sizes_dividing_heads")
+
+
+ENGINE_LABELS = {"vllm": "vLLM", "xinference": "Xinference"}
+
+
+def engine_of(facts: Mapping[str, object]) -> str | None:
+    """The server the log comes from: "xinference" (it runs vLLM inside, so it is asked first),
+    "vllm", or None when the log does not say (then a report spells remedies for both)."""
+    if any(facts.get(name) for name in ("xinference_version", "xinference_era", "model_uid", "model_engine")):
+        return "xinference"
+    if facts.get("vllm_version") or facts.get("engine"):
+        return "vllm"
+    return None
+
+
+def spellings(remedy: Remedy, engine: str | None) -> list[tuple[str, str]]:
+    """(label, raw text) of the remedy's spellings a reader of this log needs: the log's engine's
+    only (a vLLM log gets no Xinference line), every engine's when the log does not say which."""
+    spelled = {"vllm": remedy.vllm, "xinference": remedy.xinference}
+    return [(ENGINE_LABELS[key], text) for key, text in spelled.items() if text and engine in (None, key)]

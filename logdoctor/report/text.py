@@ -1,64 +1,159 @@
-"""The terminal report: ranked causes with why and what to do, the memory budget, the fact sheet.
+"""The terminal report, top down: the answer first, then why, then the detail on request.
 
-Colour is added with click.style; click.echo drops it when stdout is not a terminal, and the CLI
-turns it off for NO_COLOR.
+1. one headline line: the verdict, and for a problem the first command to run;
+2. each confident cause: the lines and facts that show it, its cause folded to the first sentence
+   (`-v` or `logdoctor kb show ID` for the rest), its remedies spelled for the engine in the log;
+3. the low-confidence causes, one line each;
+4. the memory picture when memory is what went wrong;
+5. the fact sheet only with `--facts` or `-v` (or `logdoctor facts`).
+
+Every line fits the width it is given (see `terminal`); colour only when `colour` is true.
 """
 
 from __future__ import annotations
 
-import textwrap
+import re
+from dataclasses import dataclass
 
 import click
 
 from logdoctor.api import Report
 from logdoctor.match.rank import CONFIDENT, Diagnosis
-from logdoctor.report import factsheet
-from logdoctor.report.headline import headline
+from logdoctor.report import factsheet, remedies, terminal
+from logdoctor.report import redact as redaction
+from logdoctor.report.headline import fitted
 
 BAR_WIDTH = 40
-WRAP_WIDTH = 100
+HITS_SHOWN = 3  # evidence lines per cause unless -v
+HITS_VERBOSE = 10
+EVIDENCE_LINES = 2  # lines of one quoted log line unless -v
+REMEDY_LINES = 2  # lines of a remedy's words unless -v (its spelling is always whole)
 _BAR_SYMBOLS = {"weights": "W", "activations": "A", "non-torch": "X", "KV cache": "K", "CUDA graphs": "G"}
+_VERDICT_COLOURS = {"problem": "red", "failed-unknown": "red", "incomplete": "yellow", "risk": "yellow",
+                    "healthy": "green"}
+# Facts of the memory picture: a cause that names one of these is about memory.
+_MEMORY_FACTS = frozenset(name for section, names in factsheet.SECTIONS
+                          if section in ("memory per GPU", "KV cache") for name in names)
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!e\.g\.)(?<!i\.e\.)(?<!etc\.)(?<!vs\.)\s+(?=[A-Z0-9\"'(])")
+_LABEL = 6  # "why   ", "cause ", "do    ", "see   "
 
 
-def _confidence(value: float) -> str:
-    colour = "red" if value >= 0.75 else "yellow" if value >= CONFIDENT else "bright_black"
-    return click.style(f"{value:.2f}", fg=colour, bold=value >= CONFIDENT)
+@dataclass(frozen=True)
+class Layout:
+    """How to draw: columns available, colour or not, everything (-v) or the short report."""
+
+    width: int = terminal.FALLBACK_WIDTH
+    colour: bool = False
+    verbose: bool = False
+    facts: bool = False
+    redact: bool = False  # remove secrets (--redact), before any text is cut or wrapped
+
+    def style(self, text: str, **how: object) -> str:
+        return click.style(text, **how) if self.colour else text  # type: ignore[arg-type]
+
+    def clean(self, text: str) -> str:
+        """`text` as it may be shown: without secrets under --redact. Applied to whole values before
+        they are cut or wrapped, since a secret cut in two no longer looks like one."""
+        return redaction.redact(text) if self.redact else text
 
 
-def _diagnosis(rank: int, diagnosis: Diagnosis, report: Report) -> list[str]:
-    entry = diagnosis.entry
-    out = [f"{rank}. [{_confidence(diagnosis.confidence)}] {click.style(entry.title, bold=True)}"
-           f"  ({entry.category}, {entry.id})"]
-    why: list[str] = []
-    if diagnosis.symptom_similarity:
-        why.append(f'symptom matches "{diagnosis.symptom}" ({diagnosis.symptom_similarity:.2f})')
-    shown = {n: v for n, v in diagnosis.condition_facts.items() if v is not None}
-    if shown:
-        verdict = {True: "hold", False: "do not hold", None: "partly known"}[diagnosis.condition]
-        facts = ", ".join(f"{n}={factsheet.format_value(n, v)}" for n, v in shown.items())
-        why.append(f"facts {verdict}: {facts}")
-    for hit in diagnosis.hits[:4]:
-        times = f" (×{hit.count})" if hit.count > 1 else ""
-        text = hit.text if len(hit.text) <= 140 else hit.text[:137] + "…"
-        why.append(f"line {hit.line}{times}: {text}")
-    for index, line in enumerate(why):
-        out.append(f"     {'why ' if index == 0 else '    '} {line}")
-    cause = textwrap.wrap(" ".join(entry.cause.split()), WRAP_WIDTH)
-    out.extend(f"     {'cause' if index == 0 else '     '} {line}" for index, line in enumerate(cause))
-    for index, remedy in enumerate(entry.remedies, 1):
-        prefix = "do   " if index == 1 else "     "
-        line = f"     {prefix} {index}. {report.remedy_text(remedy.text)}"
-        spellings = [f"vLLM: {report.remedy_text(remedy.vllm)}" if remedy.vllm else "",
-                     f"Xinference: {report.remedy_text(remedy.xinference)}" if remedy.xinference else ""]
-        out.append(line)
-        for spelling in filter(None, spellings):
-            out.append(f"              {click.style(spelling, fg='cyan')}")
-    if entry.references:
-        out.append(f"     see   {entry.references[0]}")
+def first_sentence(text: str) -> str:
+    """The cause's first sentence (a period inside `0.9` or `e.g.` does not end one)."""
+    flat = " ".join(text.split())
+    return _SENTENCE_END.split(flat, maxsplit=1)[0]
+
+
+def _labelled(label: str, lines: list[list[str]], indent: str) -> list[str]:
+    """Blocks of already wrapped lines under a label column: `why   …` then aligned continuations."""
+    out: list[str] = []
+    for block in lines:
+        for line in block:
+            out.append(f"{indent}{(label if not out else ''):<{_LABEL}}{line}")
     return out
 
 
-def memory_budget(report: Report) -> list[str]:
+def _why(diagnosis: Diagnosis, room: int, layout: Layout) -> list[list[str]]:
+    blocks: list[list[str]] = []
+    shown = {n: v for n, v in diagnosis.condition_facts.items() if v is not None}
+    if shown:
+        state = {True: "hold", False: "do not hold", None: "partly known"}[diagnosis.condition]
+        facts = ", ".join(f"{n}={terminal.cut_middle(layout.clean(factsheet.format_value(n, v)), 40)}"
+                          for n, v in shown.items())
+        blocks.append(terminal.wrap(f"facts {state}: {facts}", room, rest="  "))
+    if diagnosis.symptom_similarity:
+        blocks.append(terminal.wrap(layout.clean(f'symptom matches "{diagnosis.symptom}" '
+                                                 f'({diagnosis.symptom_similarity:.2f})'), room, rest="  "))
+    for hit in diagnosis.hits[:HITS_VERBOSE if layout.verbose else HITS_SHOWN]:
+        times = f" (×{hit.count})" if hit.count > 1 else ""
+        evidence = terminal.wrap(f"line {hit.line}{times}: {layout.clean(hit.text)}", room, rest="  ")
+        blocks.append(evidence if layout.verbose else terminal.clip(evidence, EVIDENCE_LINES, room))
+    return blocks
+
+
+def _remedies(diagnosis: Diagnosis, report: Report, room: int, layout: Layout) -> list[list[str]]:
+    """Each remedy's words (one line unless -v), then `→ ` its spelling for the log's engine, or
+    `→ vLLM: …` and `→ Xinference: …` when the log does not say which engine it is."""
+    engine = remedies.engine_of(report.analysis.sheet.facts)
+    blocks = []
+    for number, remedy in enumerate(diagnosis.entry.remedies, 1):
+        words = layout.clean(report.remedy_text(remedy.text))
+        block = terminal.wrap(words, room, first=f"{number}. ")
+        block = block if layout.verbose else terminal.clip(block, REMEDY_LINES, room)
+        for label, spelled in remedies.spellings(remedy, engine):
+            spelling = layout.clean(report.remedy_text(spelled))
+            spelling = spelling if engine else f"{label}: {spelling}"
+            block += [layout.style(line, fg="cyan") for line in terminal.wrap(spelling, room, first="   → ",
+                                                                              rest="       ")]
+        blocks.append(block)
+    return blocks
+
+
+def _confident(rank: int, diagnosis: Diagnosis, report: Report, layout: Layout) -> list[str]:
+    entry = diagnosis.entry
+    room = layout.width - 3 - _LABEL
+    confidence = f"({diagnosis.confidence:.2f})"
+    family = " (family match)" if diagnosis.family else ""
+    out = terminal.wrap(f"{entry.title} {confidence}{family}", layout.width, first=f"{rank}. ")
+    if layout.colour:  # styled after wrapping: escape codes take no columns
+        colour = "red" if diagnosis.confidence >= 0.75 else "yellow" if diagnosis.confidence >= CONFIDENT else None
+        at = max(index for index, line in enumerate(out) if confidence in line)
+        head, _, tail = out[at].rpartition(confidence)
+        out = [layout.style(line, bold=True) for line in out[:at]] + \
+            [layout.style(head, bold=True) + layout.style(confidence, fg=colour, bold=True) + tail, *out[at + 1:]]
+    if layout.verbose:
+        out.append(f"   {entry.category} · {entry.id}")
+    out += _labelled("why", _why(diagnosis, room, layout), "   ")
+    cause = " ".join(entry.cause.split()) if layout.verbose else first_sentence(entry.cause)
+    if cause != " ".join(entry.cause.split()):
+        cause += f" (more: logdoctor kb show {entry.id})"
+    out += _labelled("cause", [terminal.wrap(cause, room)], "   ")
+    out += _labelled("do", _remedies(diagnosis, report, room, layout), "   ")
+    for reference in entry.references[:None if layout.verbose else 1]:
+        out += _labelled("see", [[terminal.cut_middle(reference, room)]], "   ")
+    return out
+
+
+def _low(diagnosis: Diagnosis, layout: Layout) -> str:
+    """A low-confidence cause in one line: confidence, title, id."""
+    text = f"  {diagnosis.confidence:.2f}  {diagnosis.entry.title}"
+    suffix = f"  ({diagnosis.entry.id})"
+    room = layout.width - terminal.columns(suffix)
+    line = terminal.cut_end(text, room) + suffix if room >= 30 else terminal.cut_end(text, layout.width)
+    return layout.style(line, fg="bright_black") if layout.colour else line
+
+
+def memory_matters(report: Report) -> bool:
+    """Whether the memory picture helps: a confident cause names a memory fact, the error is an
+    out-of-memory error, or nothing was left for the KV cache."""
+    facts = report.analysis.sheet.facts
+    if any(name in _MEMORY_FACTS for d in report.confident for name in d.condition_facts):
+        return True
+    error = f"{facts.get('error_type', '')} {facts.get('error_message', '')}".lower()
+    kv_cache = facts.get("kv_cache_gib")
+    return "out of memory" in error or "outofmemory" in error or (isinstance(kv_cache, (int, float)) and kv_cache <= 0)
+
+
+def memory_budget(report: Report, layout: Layout = Layout()) -> list[str]:
     """Per-GPU memory: weights / activations / KV cache / free, as numbers and a bar."""
     facts = report.analysis.sheet.facts
     total = facts.get("gpu_total_gib")
@@ -66,47 +161,56 @@ def memory_budget(report: Report) -> list[str]:
              ("non-torch", facts.get("non_torch_gib")), ("KV cache", facts.get("kv_cache_gib")),
              ("CUDA graphs", facts.get("cuda_graph_gib"))]
     known = [(name, float(value)) for name, value in parts if isinstance(value, (int, float))]
-    if not known:
+    if not known or (len(known) == 1 and not isinstance(total, (int, float))):  # one number is no picture
         return []
-    out = ["Memory per GPU"]
     row = " · ".join(f"{name} {value:.2f} GiB" for name, value in known)
+    out: list[str] = []
     if isinstance(total, (int, float)) and total > 0:
         used = sum(max(0.0, value) for _name, value in known)
         row += f" · free {max(0.0, total - used):.2f} of {total:.2f} GiB"
         bar = "".join(_BAR_SYMBOLS[name] * round(max(0.0, value) / total * BAR_WIDTH) for name, value in known)
-        out.append(f"  [{bar[:BAR_WIDTH]:.<{BAR_WIDTH}}]  W weights  A activations  X non-torch  K KV cache"
-                   "  G CUDA graphs  . free")
-    out.insert(1, f"  {row}")
+        legend = "  ".join(f"{symbol} {name}" for name, symbol in _BAR_SYMBOLS.items()) + "  . free"
+        out += terminal.wrap(f"[{bar[:BAR_WIDTH]:.<{BAR_WIDTH}}] {legend}", layout.width, first="  ",
+                             rest=" " * (BAR_WIDTH + 5))
+    out = terminal.wrap(row, layout.width, first="Memory per GPU: ", rest="  ") + out
     if isinstance(facts.get("kv_cache_gib"), (int, float)) and facts["kv_cache_gib"] <= 0:
-        out.append(click.style("  nothing is left for the KV cache", fg="red"))
+        out.append(layout.style("  nothing is left for the KV cache", fg="red"))
     return out
 
 
-def render(report: Report, top: int) -> str:
-    """The whole text report."""
-    stats = report.analysis.stats
-    out = [click.style(f"logdoctor: {stats.describe()}", bold=True), ""]
-    confident = report.confident
-    shown = report.diagnoses[:top]
+def render(report: Report, top: int, layout: Layout = Layout()) -> str:
+    """The whole text report (see the module docstring for its order)."""
     verdict = report.verdict
-    colour = {"problem": "red", "failed-unknown": "red", "incomplete": "yellow", "risk": "yellow",
-              "healthy": "green"}.get(verdict.kind)
-    out.insert(0, click.style(headline(report), fg=colour, bold=True))
+    colour = _VERDICT_COLOURS.get(verdict.kind)
+    out = [layout.style(line, fg=colour, bold=True) for line in fitted(report, layout.width, layout.clean)]
     if verdict.next_step:
-        out.append(f"next: {verdict.next_step}")
-    error = report.analysis.sheet.facts.get("error_message")
-    if verdict.kind == "failed-unknown" and error:
-        out.append(f"  {report.analysis.sheet.facts.get('error_type', 'error')}: {error}")
-    if shown:
-        out.append("")
-        out.append("Ranked causes" if confident else "Possible causes (low confidence)")
-        for rank, diagnosis in enumerate(shown, 1):
-            out.extend(_diagnosis(rank, diagnosis, report))
-            out.append("")
-    budget = memory_budget(report)
-    if budget:
-        out.extend([*budget, ""])
-    out.append(factsheet.render(report.analysis.sheet, stats, title="Facts"))
+        out += terminal.wrap(layout.clean(verdict.next_step), layout.width, first="next: ", rest="  ")
+    facts = report.analysis.sheet.facts
+    if verdict.kind == "failed-unknown" and facts.get("error_message"):
+        error = f"{facts.get('error_type', 'error')}: {facts['error_message']}"
+        out += terminal.wrap(layout.clean(error), layout.width,
+                             first="  ", rest="    ")
+    shown = report.diagnoses[:top]
+    confident = [d for d in shown if d in report.confident]
+    for rank, diagnosis in enumerate(confident, 1):
+        out += ["", *_confident(rank, diagnosis, report, layout)]
+    low = shown[len(confident):]
+    if low and layout.verbose:
+        out += ["", "Less likely (low confidence):"]
+        for rank, diagnosis in enumerate(low, len(confident) + 1):
+            out += _confident(rank, diagnosis, report, layout)
+    elif low:
+        out += ["", "Less likely (low confidence):", *(_low(d, layout) for d in low)]
+    if layout.verbose or memory_matters(report):
+        budget = memory_budget(report, layout)
+        out += ["", *budget] if budget else []
+    if layout.verbose or layout.facts:
+        out += ["", factsheet.render(report.analysis.sheet, report.analysis.stats, title="Facts")]
+        footer = report.analysis.stats.describe()
+    else:
+        footer = f"{report.analysis.stats.describe()} · more: -v, --facts"
+    out += ["", *terminal.wrap(layout.clean(footer), layout.width, rest="  ")]
     for warning in report.warnings:
-        out.append(click.style(f"warning: {warning}", fg="yellow"))
+        out += [layout.style(line, fg="yellow")
+                for line in terminal.wrap(layout.clean(f"warning: {warning}"), layout.width, rest="  ")]
     return "\n".join(out)
