@@ -63,21 +63,20 @@ def render(sheet: FactSheet, stats: ReadStats, title: str = "facts", width: int 
     out = wrap(stats.describe(), width, first=f"{title}: ", rest="  ")
     header = len(out)
     sections = [*SECTIONS, ("other", tuple(sorted(set(sheet.facts) - {n for _, ns in SECTIONS for n in ns})))]
+    room = width - 4 - _NAME - 1  # for the value and the lines
+    lines_width = max((columns(_lines(numbers)) for numbers in sheet.evidence.values()), default=0)
+    value_width = min(_VALUE, room - 1 - lines_width)
+    if value_width < _MIN_VALUE:  # too narrow for the lines column: values only
+        value_width, lines_width = room, 0
     for section, names in sections:
         rows = [(name, sheet.facts[name]) for name in names if name in sheet.facts]
         if not rows:
             continue
         out.append(f"  {section}")
         for name, value in rows:
-            lines = _lines(sheet.evidence.get(name, []))
-            shown, room = format_value(name, value), width - 4 - _NAME - 1  # room for the value and the lines
-            if lines and room >= _MIN_VALUE + 1 + columns(lines):
-                text = cut_middle(shown, room - 1 - columns(lines))
-                aligned = _VALUE + 1 + columns(lines) <= room
-                pad = max(1, _VALUE + 1 - columns(text)) if aligned else 1
-                out.append(f"    {name:<{_NAME}} {text}{' ' * pad}{lines}")
-            else:
-                out.append(f"    {name:<{_NAME}} {cut_middle(shown, max(_MIN_VALUE, room))}".rstrip())
+            text = cut_middle(format_value(name, value), value_width)
+            lines = _lines(sheet.evidence.get(name, [])) if lines_width else ""
+            out.append(f"    {name:<{_NAME}} {text}{' ' * (value_width - columns(text) + 1)}{lines}".rstrip())
             for process, value_of in sheet.per_process.get(name, {}).items():
                 out.append(cut_middle(f"      {process:<{_NAME - 2}} {format_value(name, value_of)}", width))
     if len(out) == header:

@@ -13,6 +13,7 @@ Every line fits the width it is given (see `terminal`); colour only when `colour
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import click
@@ -27,6 +28,7 @@ BAR_WIDTH = 40
 HITS_SHOWN = 3  # evidence lines per cause unless -v
 HITS_VERBOSE = 10
 EVIDENCE_LINES = 2  # lines of one quoted log line unless -v
+MIN_LOW_TITLE = 40  # columns a low-confidence title keeps before its id is left out
 REMEDY_LINES = 2  # lines of a remedy's words unless -v (its spelling is always whole)
 _BAR_SYMBOLS = {"weights": "W", "activations": "A", "non-torch": "X", "KV cache": "K", "CUDA graphs": "G"}
 _VERDICT_COLOURS = {"problem": "red", "failed-unknown": "red", "incomplete": "yellow", "risk": "yellow",
@@ -121,25 +123,28 @@ def _confident(rank: int, diagnosis: Diagnosis, report: Report, layout: Layout) 
         out = [layout.style(line, bold=True) for line in out[:at]] + \
             [layout.style(head, bold=True) + layout.style(confidence, fg=colour, bold=True) + tail, *out[at + 1:]]
     if layout.verbose:
-        out.append(f"   {entry.category} · {entry.id}")
+        out += terminal.wrap(f"{entry.category} · {entry.id}", layout.width, first="   ")
     out += _labelled("why", _why(diagnosis, room, layout), "   ")
     cause = " ".join(entry.cause.split()) if layout.verbose else first_sentence(entry.cause)
     if cause != " ".join(entry.cause.split()):
         cause += f" (more: logdoctor kb show {entry.id})"
     out += _labelled("cause", [terminal.wrap(cause, room)], "   ")
     out += _labelled("do", _remedies(diagnosis, report, room, layout), "   ")
-    for reference in entry.references[:None if layout.verbose else 1]:
-        out += _labelled("see", [[terminal.cut_middle(reference, room)]], "   ")
+    references = entry.references[:None if layout.verbose else 1]
+    out += _labelled("see", [[terminal.cut_middle(reference, room)] for reference in references], "   ")
     return out
 
 
-def _low(diagnosis: Diagnosis, layout: Layout) -> str:
-    """A low-confidence cause in one line: confidence, title, id."""
-    text = f"  {diagnosis.confidence:.2f}  {diagnosis.entry.title}"
-    suffix = f"  ({diagnosis.entry.id})"
-    room = layout.width - terminal.columns(suffix)
-    line = terminal.cut_end(text, room) + suffix if room >= 30 else terminal.cut_end(text, layout.width)
-    return layout.style(line, fg="bright_black") if layout.colour else line
+def _low(diagnoses: Sequence[Diagnosis], layout: Layout) -> list[str]:
+    """Low-confidence causes, one line each: confidence and title, and the entry's id when every
+    title keeps at least MIN_LOW_TITLE columns beside it (the same shape for all, or none)."""
+    ids = all(layout.width - 8 - len(f"  ({d.entry.id})") >= MIN_LOW_TITLE for d in diagnoses)
+    lines = []
+    for diagnosis in diagnoses:
+        suffix = f"  ({diagnosis.entry.id})" if ids else ""
+        title = terminal.cut_end(diagnosis.entry.title, layout.width - 8 - terminal.columns(suffix))
+        lines.append(layout.style(f"  {diagnosis.confidence:.2f}  {title}{suffix}", fg="bright_black"))
+    return lines
 
 
 def memory_matters(report: Report) -> bool:
@@ -200,16 +205,16 @@ def render(report: Report, top: int, layout: Layout = Layout()) -> str:
         for rank, diagnosis in enumerate(low, len(confident) + 1):
             out += _confident(rank, diagnosis, report, layout)
     elif low:
-        out += ["", "Less likely (low confidence):", *(_low(d, layout) for d in low)]
+        out += ["", "Less likely (low confidence):", *_low(low, layout)]
     if layout.verbose or memory_matters(report):
         budget = memory_budget(report, layout)
         out += ["", *budget] if budget else []
-    if layout.verbose or layout.facts:
-        out += ["", factsheet.render(report.analysis.sheet, report.analysis.stats, title="Facts")]
-        footer = report.analysis.stats.describe()
+    if layout.verbose or layout.facts:  # the fact sheet's first line says what was read
+        out += ["", layout.clean(factsheet.render(report.analysis.sheet, report.analysis.stats, title="Facts",
+                                                  width=layout.width))]
     else:
         footer = f"{report.analysis.stats.describe()} · more: -v, --facts"
-    out += ["", *terminal.wrap(layout.clean(footer), layout.width, rest="  ")]
+        out += ["", *terminal.wrap(layout.clean(footer), layout.width, rest="  ")]
     for warning in report.warnings:
         out += [layout.style(line, fg="yellow")
                 for line in terminal.wrap(layout.clean(f"warning: {warning}"), layout.width, rest="  ")]
