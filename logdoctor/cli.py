@@ -277,28 +277,31 @@ def _publish(filed, answer, label: bool, dry_run: bool) -> None:  # type: ignore
 
 @main.command()
 @click.argument("fact", required=False)
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @_KB_OPTION
-def explain(fact: str | None, kb_dirs: tuple[str, ...]) -> None:
-    """What a fact means, how it is read from a log, and which known issues test it (all facts without FACT)."""
-    from logdoctor.parse.factnames import FACTS
-    from logdoctor.report import terminal
+def explain(fact: str | None, inputs: tuple[str, ...], kb_dirs: tuple[str, ...]) -> None:
+    """What FACT means, which known issues test it and, given a log, its value and the lines that show it.
 
-    width = terminal.width()
+    Without FACT: every fact with its kind and meaning.
+    """
+    from logdoctor.report import explain as explaining
+    from logdoctor.report.terminal import width
+
     if fact is None:
-        for name, (kind, meaning) in FACTS.items():
-            click.echo("\n".join(terminal.wrap(meaning, width, first=f"{name:<28} {kind:<8} ", rest=" " * 38)))
+        click.echo("\n".join(explaining.every_fact(width())))
         return
-    if fact not in FACTS:
-        close = difflib.get_close_matches(fact, list(FACTS), n=3)
+    if fact not in explaining.FACTS:
+        close = explaining.close_names(fact)
         fail(f"no fact {fact!r}" + (f"; did you mean {', '.join(close)}?" if close else " (see: logdoctor explain)"))
-    kind, meaning = FACTS[fact]
-    testing = sorted(entry.id for entry in _load_kb(kb_dirs).entries if entry.when and fact in entry.when.names)
-    click.echo(f"{fact} ({kind})")
-    click.echo("\n".join(terminal.wrap(meaning, width, first="  ")))
-    tested = f"tested by {len(testing)} known issue{'s' * (len(testing) != 1)}" + (": " if testing else "")
-    click.echo("\n".join(terminal.wrap(tested + ", ".join(testing), width, first="  ", rest="    ")))
-    where = f'in a log: logdoctor facts LOG (its value and the lines that show it; JSON: facts["{fact}"])'
-    click.echo("\n".join(terminal.wrap(where, width, first="  ", rest="    ")))
+    analysis = None
+    if inputs:
+        from logdoctor import api
+
+        try:
+            analysis = api.analysis_of(_sources(inputs))
+        except InputError as error:
+            fail(str(error))
+    click.echo("\n".join(explaining.one_fact(fact, _load_kb(kb_dirs).entries, width(), analysis, inputs)))
 
 
 def _command_line(ctx: click.Context) -> str:

@@ -138,6 +138,12 @@ def test_explain_a_fact_and_list_them_all():
     out = " ".join(one.stdout.decode().split())
     assert out.startswith("compute_capability (float)") and " ".join(FACTS["compute_capability"][1].split()) in out
     assert "tested by" in out and "no-kernel-image-new-gpu" in out
+    in_a_log = _run("explain", "kv_cache_fits_max_model_len", str(SAMPLE))
+    assert in_a_log.returncode == 0
+    shown = in_a_log.stdout.decode()
+    assert "in this log: no" in shown
+    assert "line 66: [rank0]: ValueError: The model's max seq len (32768) is larger than" in shown  # the line itself
+    assert "not in this log" in _run("explain", "model_uid", str(SAMPLE)).stdout.decode()
     listed = _run("explain").stdout.decode()
     assert all(name in listed for name in FACTS)
     typo = _run("explain", "compute_capabilty")
