@@ -13,7 +13,6 @@ from collections.abc import Callable
 from logdoctor.api import Report
 from logdoctor.report import remedies, terminal
 
-HEADLINE_LINES = 2
 MIN_TITLE = 16  # columns of the title kept before the command is allowed to wrap
 SHORTEST_TITLE = 6  # when even the command's first word needs the room
 
@@ -49,8 +48,8 @@ def fitted(report: Report, width: int, clean: Callable[[str], str] = str) -> lis
     """The headline in `width` columns: a problem's title is cut first so that the verdict and the
     command share the first line; what still does not fit wraps under it, indented. `clean` removes
     secrets (under --redact) before anything is cut."""
-    if report.verdict.kind != "problem":  # two lines at most: a failure's whole error follows in the report
-        return terminal.clip(terminal.wrap(clean(headline(report)), width, rest="  "), HEADLINE_LINES, width)
+    if report.verdict.kind != "problem":  # the reason holds the error of a failure: all of it is shown
+        return terminal.wrap(clean(headline(report)), width, rest="  ")
     title, confidence, command = (clean(part) for part in _problem_parts(report))
     room = width - terminal.columns("problem: " + confidence + command)
     if room < MIN_TITLE:  # the command wraps: keep at least its first word on the first line

@@ -190,11 +190,6 @@ def render(report: Report, top: int, layout: Layout = Layout()) -> str:
     out = [layout.style(line, fg=colour, bold=True) for line in fitted(report, layout.width, layout.clean)]
     if verdict.next_step:
         out += terminal.wrap(layout.clean(verdict.next_step), layout.width, first="next: ", rest="  ")
-    facts = report.analysis.sheet.facts
-    if verdict.kind == "failed-unknown" and facts.get("error_message"):
-        error = f"{facts.get('error_type', 'error')}: {facts['error_message']}"
-        out += terminal.wrap(layout.clean(error), layout.width,
-                             first="  ", rest="    ")
     shown = report.diagnoses[:top]
     confident = [d for d in shown if d in report.confident]
     for rank, diagnosis in enumerate(confident, 1):
