@@ -241,3 +241,14 @@ def test_middle_cut_and_wrap_keep_within_the_width():
     lines = terminal.wrap("word " * 30 + "x" * 90, 40, first="do    1. ")
     assert all(terminal.columns(line) <= 40 for line in lines)
     assert lines[0].startswith("do    1. word") and all(line.startswith(" " * 9) for line in lines[1:])
+
+
+def test_faint_causes_are_counted_in_the_short_report_and_shown_with_verbose(reports):
+    name, report = next((n, r) for n, r in reports.items()
+                        if sum(d.confidence < text.FAINT for d in r.diagnoses[len(r.confident):5]) >= 2)
+    faint = [d for d in report.diagnoses[len(report.confident):5] if d.confidence < text.FAINT]
+    short = _flat(text.render(report, 5, text.Layout(width=100)))
+    assert f"({len(faint)} causes under {text.FAINT:.2f})" in short, name
+    assert not any(f"({d.entry.id})" in short for d in faint), name
+    verbose = _flat(text.render(report, 5, text.Layout(width=100, verbose=True)))
+    assert all(_flat(d.entry.title) in verbose for d in faint), name

@@ -3,7 +3,7 @@
 1. one headline line: the verdict, and for a problem the first command to run;
 2. each confident cause: the lines and facts that show it, its cause folded to the first sentence
    (`-v` or `logdoctor kb show ID` for the rest), its remedies spelled for the engine in the log;
-3. the low-confidence causes, one line each;
+3. the low-confidence causes, one line each (those under FAINT only counted, shown with -v);
 4. the memory picture when memory is what went wrong;
 5. the fact sheet only with `--facts` or `-v` (or `logdoctor facts`).
 
@@ -28,6 +28,7 @@ BAR_WIDTH = 40
 HITS_SHOWN = 3  # evidence lines per cause unless -v
 HITS_VERBOSE = 10
 EVIDENCE_LINES = 2  # lines of one quoted log line unless -v
+FAINT = 0.10  # a low-confidence cause below this is left to -v and JSON in the short report
 MIN_LOW_TITLE = 40  # columns a low-confidence title keeps before its id is left out
 REMEDY_LINES = 2  # lines of a remedy's words unless -v (its spelling is always whole)
 _BAR_SYMBOLS = {"weights": "W", "activations": "A", "non-torch": "X", "KV cache": "K", "CUDA graphs": "G"}
@@ -195,12 +196,13 @@ def render(report: Report, top: int, layout: Layout = Layout()) -> str:
     for rank, diagnosis in enumerate(confident, 1):
         out += ["", *_confident(rank, diagnosis, report, layout)]
     low = shown[len(confident):]
+    faint = [] if layout.verbose else [d for d in low if d.confidence < FAINT]  # noise in a short report
     if low and layout.verbose:
         out += ["", "Less likely (low confidence):"]
         for rank, diagnosis in enumerate(low, len(confident) + 1):
             out += _confident(rank, diagnosis, report, layout)
-    elif low:
-        out += ["", "Less likely (low confidence):", *_low(low, layout)]
+    elif len(low) > len(faint):
+        out += ["", "Less likely (low confidence):", *_low(low[:len(low) - len(faint)], layout)]
     if layout.verbose or memory_matters(report):
         budget = memory_budget(report, layout)
         out += ["", *budget] if budget else []
@@ -208,7 +210,8 @@ def render(report: Report, top: int, layout: Layout = Layout()) -> str:
         out += ["", layout.clean(factsheet.render(report.analysis.sheet, report.analysis.stats, title="Facts",
                                                   width=layout.width))]
     else:
-        footer = f"{report.analysis.stats.describe()} · more: -v, --facts"
+        hidden = f" ({len(faint)} cause{'s' * (len(faint) > 1)} under {FAINT:.2f})" if faint else ""
+        footer = f"{report.analysis.stats.describe()} · more: -v{hidden}, --facts"
         out += ["", *terminal.wrap(layout.clean(footer), layout.width, rest="  ")]
     for warning in report.warnings:
         out += [layout.style(line, fg="yellow")
