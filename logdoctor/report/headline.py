@@ -13,8 +13,8 @@ from collections.abc import Callable
 from logdoctor.api import Report
 from logdoctor.report import remedies, terminal
 
-MIN_TITLE = 16  # columns of the title kept before the command is allowed to wrap
-SHORTEST_TITLE = 6  # when even the command's first word needs the room
+MIN_TITLE = 40  # columns of the title kept when the command is too long for the first line anyway
+SHORTEST_TITLE = 16  # the least of the title kept so that a whole command fits on the first line
 
 
 def first_command(report: Report) -> str | None:
@@ -52,7 +52,7 @@ def fitted(report: Report, width: int, clean: Callable[[str], str] = str) -> lis
         return terminal.wrap(clean(headline(report)), width, rest="  ")
     title, confidence, command = (clean(part) for part in _problem_parts(report))
     room = width - terminal.columns("problem: " + confidence + command)
-    if room < MIN_TITLE:  # the command wraps: keep at least its first word on the first line
+    if room < SHORTEST_TITLE:  # the command wraps anyway: the title keeps enough to say what is wrong
         first_word = " ".join(command.split()[:2])  # `→ --flag`
-        room = max(SHORTEST_TITLE, min(MIN_TITLE, width - terminal.columns("problem: " + confidence + first_word) - 1))
+        room = max(6, min(MIN_TITLE, width - terminal.columns("problem: " + confidence + first_word) - 1))
     return terminal.wrap("problem: " + terminal.cut_end(title, room) + confidence + command, width, rest="  ")
