@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from logdoctor import __version__
 from logdoctor.api import Report
 from logdoctor.match.rank import CONFIDENT
 
@@ -49,8 +48,8 @@ def answer(report: Report, min_confidence: float = CONFIDENT) -> Answer:
         "",
         body,
         "",
-        f"<sub>Written by logdoctor {__version__} from the log and the words of this issue; it is updated when "
-        "the issue is edited. If it is wrong, say so here.</sub>",
+        "<sub>Written by a bot from the log and the words of this issue; it is updated when the issue is "
+        "edited. If it is wrong, say so here.</sub>",
     ])
     return Answer(True, f"a known issue matches: {best.entry.id} ({best.confidence:.2f})", comment,
                   best.entry.category, best.confidence)
