@@ -318,6 +318,56 @@ def _command_line(ctx: click.Context) -> str:
     return shlex.join(words)
 
 
+@main.command()
+@click.argument("locations", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl", "csv", "markdown"]), default="text",
+              show_default=True, help="jsonl ends with a summary object; csv holds the rows (summary on stderr).")
+@click.option("--jobs", "-j", type=click.IntRange(0, 256), default=1, show_default=True,
+              help="Processes diagnosing at once (0: one per CPU).")
+@click.option("--ray", "use_ray", is_flag=True,
+              help="Read and diagnose with Ray Data (pip install 'logdoctor[ray]'); LOCATIONS may be URIs (s3://…).")
+@click.option("--ray-address", help="The Ray cluster to join (implies --ray; default: RAY_ADDRESS or a local instance).")
+@click.option("--symptom", help="What you see on every server, in your words.")
+@_KB_OPTION
+@_QUIET_OPTION
+@_NO_CACHE_OPTION
+def fleet(locations: tuple[str, ...], fmt: str, jobs: int, use_ray: bool, ray_address: str | None,
+          symptom: str | None, kb_dirs: tuple[str, ...], quiet: bool) -> None:
+    """Diagnose many logs (files, folders, quoted globs; gzip too): one row per log, then a summary by cause.
+
+    Exit status: 0 no log shows a problem, 1 at least one is problem or failed-unknown, 2 usage error
+    or a location with no log.
+    """
+    from logdoctor.fleet import inputs, render
+    from logdoctor.fleet.rows import summarize
+
+    progress = not quiet and sys.stderr.isatty()
+    try:
+        if use_ray or ray_address:
+            from logdoctor.fleet import onray
+
+            try:
+                rows, groups = onray.diagnose_all(locations, address=ray_address, symptom=symptom, kb_dirs=kb_dirs,
+                                                  progress=progress)
+            except onray.RayUnavailable as error:
+                fail(str(error))
+        else:
+            from logdoctor.fleet import local
+
+            paths = inputs.log_files(locations)
+            results = local.diagnose_all(paths, jobs=jobs, symptom=symptom, kb_dirs=kb_dirs)
+            with click.progressbar(results, length=len(paths), label="diagnosing", file=sys.stderr,
+                                   hidden=not progress) as bar:
+                rows = list(bar)
+            groups = summarize(rows)
+    except InputError as error:
+        fail(str(error))
+    click.echo(render.render(rows, groups, fmt))
+    if fmt == "csv":
+        click.echo(render.headline(rows, groups), err=True)
+    sys.exit(EXIT_PROBLEM if any(row.verdict in ("problem", "failed-unknown") for row in rows) else EXIT_OK)
+
+
 @main.group()
 def kb() -> None:
     """Work with the knowledge base of known issues."""

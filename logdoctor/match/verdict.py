@@ -36,6 +36,7 @@ class Verdict:
     reason: str  # one sentence a person reads
     exit_code: int
     next_step: str | None = None  # what would make the answer better (paste the end, add an entry...)
+    cause: Diagnosis | None = None  # the ranked cause a problem or a risk rests on; None for the other kinds
 
     def __str__(self) -> str:
         return self.kind
@@ -54,7 +55,8 @@ def decide(diagnoses: Sequence[Diagnosis], facts: Mapping[str, object], outcome:
     if confident:
         top = confident[0]
         shape = "matches the general shape of" if top.family else "matches"
-        return Verdict("problem", f"the log {shape} a known issue: {top.entry.title}", EXIT_CODES["problem"])
+        return Verdict("problem", f"the log {shape} a known issue: {top.entry.title}", EXIT_CODES["problem"],
+                       cause=top)
     error = _error_text(facts)
     if outcome.cut:
         return Verdict("incomplete", f"the log stops inside a traceback (from line {outcome.open_traceback}) before "
@@ -70,7 +72,8 @@ def decide(diagnoses: Sequence[Diagnosis], facts: Mapping[str, object], outcome:
         started = "started" if outcome.ready_line is not None else "is starting"
         return Verdict("risk", f"the server {started}, but its setup fits a known quiet failure: "
                        f"{risky[0].entry.title}", EXIT_CODES["risk"],
-                       "if the output looks wrong, say what you see: --symptom \"only outputs !!!!\"")
+                       "if the output looks wrong, say what you see: --symptom \"only outputs !!!!\"",
+                       cause=risky[0])
     if outcome.ready_line is not None:
         serving = f" ({outcome.errors_while_serving} request error(s) while serving)" \
             if outcome.errors_while_serving else ""
