@@ -326,7 +326,8 @@ def _command_line(ctx: click.Context) -> str:
               help="Processes diagnosing at once (0: one per CPU).")
 @click.option("--ray", "use_ray", is_flag=True,
               help="Read and diagnose with Ray Data (pip install 'logdoctor[ray]'); LOCATIONS may be URIs (s3://…).")
-@click.option("--ray-address", help="The Ray cluster to join (implies --ray; default: RAY_ADDRESS or a local instance).")
+@click.option("--ray-address",
+              help="The Ray cluster to join (implies --ray; default: RAY_ADDRESS, else a local instance).")
 @click.option("--symptom", help="What you see on every server, in your words.")
 @_KB_OPTION
 @_QUIET_OPTION

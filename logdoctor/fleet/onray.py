@@ -36,7 +36,7 @@ class Diagnoser:
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
         rows = [row_of(str(path), bytes(data), self.kb, self.symptom)
-                for path, data in zip(batch["path"], batch["bytes"])]
+                for path, data in zip(batch["path"], batch["bytes"], strict=True)]
         return {"group": [row.group for row in rows], "verdict": [row.verdict for row in rows],
                 "log": [row.log for row in rows], "row": [json.dumps(row.as_dict()) for row in rows]}
 
@@ -80,7 +80,7 @@ def _local_or_uri(location: str) -> list[str]:
 def _ray() -> Any:
     try:
         import ray
-        import ray.data  # noqa: F401  (Ray Data comes with the ray[data] extra, not with ray alone)
+        import ray.data  # Ray Data comes with the ray[data] extra, not with ray alone
     except ImportError as error:
         raise RayUnavailable(f"--ray needs Ray Data ({error.name} is missing): pip install 'logdoctor[ray]'") from error
     return ray

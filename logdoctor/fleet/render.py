@@ -32,7 +32,7 @@ def headline(rows: Sequence[Row], groups: Sequence[Group]) -> str:
 def text(rows: Sequence[Row], groups: Sequence[Group]) -> str:
     table = [_HEADINGS, *(_cells(row) for row in rows)]
     widths = [max(len(line[i]) for line in table) for i in range(len(_HEADINGS))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in table]
     lines += ["", headline(rows, groups)]
     for group in groups:
         lines += ["", f"{group.name} ({group.count}, {group.verdict}):", *(f"  {log}" for log in group.logs)]
@@ -67,8 +67,9 @@ def csv_rows(rows: Sequence[Row], _groups: Sequence[Group]) -> str:
 def _cells(row: Row, cut: bool = True) -> tuple[str, ...]:
     version = ", ".join(f"{engine} {value}" for engine, value in
                         (("xinference", row.xinference_version), ("vllm", row.vllm_version)) if value)
-    cells = (row.log, row.verdict, row.cause or "", "" if row.confidence is None else f"{row.confidence:.2f}",
-             version, row.gpu or "", row.model or "", "" if row.tensor_parallel_size is None else str(row.tensor_parallel_size))
+    confidence = "" if row.confidence is None else f"{row.confidence:.2f}"
+    tp = "" if row.tensor_parallel_size is None else str(row.tensor_parallel_size)
+    cells = (row.log, row.verdict, row.cause or "", confidence, version, row.gpu or "", row.model or "", tp)
     return tuple(_cut(cell) for cell in cells) if cut else cells
 
 
