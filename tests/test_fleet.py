@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import doctest
 import io
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from logdoctor import api
+from logdoctor.fleet import rows as fleet_rows
 
 from . import fleetgen
 from .conftest import SAMPLES
@@ -42,6 +44,11 @@ def _jsonl(output: bytes) -> tuple[dict[str, dict], list[dict]]:
     records = [json.loads(line) for line in output.decode().splitlines()]
     *rows, summary = records
     return {row["log"]: row for row in rows}, summary["summary"]
+
+
+def test_the_docstring_examples_run():
+    failures, tried = doctest.testmod(fleet_rows)
+    assert tried >= 2 and failures == 0
 
 
 def test_a_thousand_logs_get_the_answer_diagnose_gives_each(fleet_folder, kb):

@@ -82,7 +82,12 @@ def row_of(name: str, source: api.Source, kb: api.KnowledgeBase, symptom: str | 
 
 
 def summarize(rows: Iterable[Row]) -> list[Group]:
-    """Groups by cause, largest first (then by name), each with its logs in name order."""
+    """Groups by cause, largest first (then by name), each with its logs in name order.
+
+    >>> rows = [Row("b.log", "healthy"), Row("c.log", "problem", "nccl-shm-no-space", 0.9), Row("a.log", "healthy")]
+    >>> [(group.name, group.count, group.logs) for group in summarize(rows)]
+    [('healthy', 2, ['a.log', 'b.log']), ('nccl-shm-no-space', 1, ['c.log'])]
+    """
     groups: dict[str, Group] = {}
     for row in rows:
         groups.setdefault(row.group, Group(row.group, row.verdict)).logs.append(row.log)
