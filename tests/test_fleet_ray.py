@@ -54,3 +54,10 @@ def test_the_command_line_joins_a_running_cluster(cluster, tmp_path):
     expected = {row.log: row.as_dict() for row in local.diagnose_all([p for p in paths if str(p) in gzipped])}
     assert rows == [expected[log] for log in gzipped]
     assert sum(group["count"] for group in summary["summary"]) == len(gzipped)
+
+
+def test_a_location_ray_cannot_list_is_an_input_error(cluster, tmp_path):
+    from logdoctor.read.source import InputError
+
+    with pytest.raises(InputError, match="no such file or folder"):
+        onray.diagnose_all([(tmp_path / "nowhere").as_uri()])

@@ -19,6 +19,7 @@ from typing import Any
 from logdoctor import api
 from logdoctor.fleet import inputs
 from logdoctor.fleet.rows import Group, Row, row_of
+from logdoctor.read.source import InputError
 
 BATCH = 16  # logs per actor call: large enough to amortise Ray's per-batch cost, small enough to spread
 
@@ -57,7 +58,12 @@ def diagnose_all(locations: Sequence[str], *, address: str | None = None, sympto
     logging.getLogger("ray.data").setLevel(logging.WARNING)
     paths = [path for location in locations for path in _local_or_uri(location)]
     actors = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    diagnosed = ray.data.read_binary_files(paths, include_paths=True).map_batches(
+    try:
+        logs = ray.data.read_binary_files(paths, include_paths=True)
+    except OSError as error:  # a missing folder, a bucket that cannot be listed
+        reason = "no such file or folder" if isinstance(error, FileNotFoundError) else str(error)
+        raise InputError(f"{', '.join(locations)}: {reason}") from error
+    diagnosed = logs.map_batches(
         Diagnoser, fn_constructor_kwargs={"kb_dirs": tuple(kb_dirs), "symptom": symptom}, batch_size=BATCH,
         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors)).materialize()
     rows = sorted((Row.from_dict(json.loads(record["row"])) for record in diagnosed.take_all()), key=lambda r: r.log)
