@@ -1,7 +1,8 @@
 """logdoctor: read a vLLM / Xinference server log, lay out the facts, rank the likely causes.
 
-The public Python API (logdoctor/api.py): `diagnose`, `facts`, `KnowledgeBase`, `Report`. They are
-imported on first use, so that `import logdoctor` (and the command line's start) stays cheap.
+The public Python API (logdoctor/api.py): `diagnose`, `facts`, `KnowledgeBase`, `Report`, `Verdict`
+(typed: the package ships py.typed). They are imported on first use, so that `import logdoctor` (and
+the command line's start) stays cheap.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["KnowledgeBase", "Report", "__version__", "diagnose", "facts"]
+__all__ = ["KnowledgeBase", "Report", "Verdict", "__version__", "diagnose", "facts"]
+_PUBLIC = frozenset(__all__) - {"__version__"}
 
 if TYPE_CHECKING:
-    from logdoctor.api import KnowledgeBase, Report, diagnose, facts
+    from logdoctor.api import KnowledgeBase, Report, Verdict, diagnose, facts
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("KnowledgeBase", "Report", "diagnose", "facts"):
+    if name in _PUBLIC:
         from logdoctor import api
 
         return getattr(api, name)

@@ -40,6 +40,9 @@ from logdoctor.parse.facts import FactSheet
 from logdoctor.pipeline import Analysis, analyze
 from logdoctor.report import remedies
 
+__all__ = ["KnowledgeBase", "Report", "Source", "Verdict", "analysis_of", "default_knowledge_base", "diagnose",
+           "facts"]
+
 Source = Union[str, bytes, "os.PathLike[str]", IO[bytes], IO[str]]
 DEFAULT_TOP = 5  # causes a report shows unless asked for more
 

@@ -70,3 +70,10 @@ def test_facts_without_ranking():
 def test_an_unreadable_source_is_a_clear_type_error(kb):
     with pytest.raises(TypeError, match="cannot read a log from int"):
         logdoctor.diagnose(42, kb=kb)  # type: ignore[arg-type]
+
+
+def test_the_top_level_names_are_the_facades():
+    assert logdoctor.Verdict is api.Verdict and logdoctor.diagnose is api.diagnose
+    assert set(logdoctor.__all__) <= set(dir(api)) | {"__version__"}
+    with pytest.raises(AttributeError, match="no attribute 'run'"):
+        logdoctor.run  # noqa: B018  (the old internal route is not public)
