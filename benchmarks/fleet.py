@@ -7,6 +7,8 @@ wrappers), then times `logdoctor fleet DIR --format jsonl` as a child process wi
 `--jobs 2` and `--ray` (a local Ray instance started by the command, so its start-up is in the
 figure), and checks that the three give every log the same verdict and cause. The machine's load
 average is printed before and after: on a shared machine it says how much of the CPU was ours.
+The CPU seconds are those of the command and the processes it waited for (the pool's workers; not
+Ray's, which Ray's own daemons start and reap).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import importlib.util
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,15 +30,21 @@ sys.path.insert(0, str(ROOT))
 from tests import fleetgen  # noqa: E402  (after the path is set)
 
 
-def _run(folder: Path, *flags: str) -> tuple[float, dict[str, tuple[str, str | None]]]:
-    start = time.perf_counter()
+def _run(folder: Path, *flags: str) -> tuple[float, float, dict[str, tuple[str, str | None]]]:
+    """Wall seconds, CPU seconds of the command and the processes it waited for, and each log's answer."""
+    start, before = time.perf_counter(), _children_cpu()
     result = subprocess.run([sys.executable, "-m", "logdoctor", "fleet", str(folder), "--format", "jsonl", *flags],
                             capture_output=True, check=False)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _children_cpu() - before
     if result.returncode not in (0, 1):
         sys.exit(f"fleet {' '.join(flags)} failed ({result.returncode}): {result.stderr.decode()[-2000:]}")
     rows = [json.loads(line) for line in result.stdout.decode().splitlines()][:-1]
-    return seconds, {row["log"]: (row["verdict"], row["cause"]) for row in rows}
+    return seconds, cpu, {row["log"]: (row["verdict"], row["cause"]) for row in rows}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -55,9 +64,9 @@ def main() -> None:
           + " ".join(f"{load:.2f}" for load in os.getloadavg()))
     answers = []
     for name, flags in runs:
-        seconds, rows = _run(folder, *flags)
+        seconds, cpu, rows = _run(folder, *flags)
         answers.append(rows)
-        print(f"{name:<40} {seconds:7.1f} s  {len(rows) / seconds:7.1f} logs/s")
+        print(f"{name:<40} {seconds:7.1f} s  {len(rows) / seconds:7.1f} logs/s  ({cpu:.1f} CPU s)")
     print("load average after: " + " ".join(f"{load:.2f}" for load in os.getloadavg()))
     same = all(rows == answers[0] for rows in answers) and len(answers[0]) == options.logs
     print(f"every run gives every log the same verdict and cause: {'yes' if same else 'NO'}")
