@@ -322,8 +322,9 @@ def _command_line(ctx: click.Context) -> str:
 @click.argument("locations", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl", "csv", "markdown"]), default="text",
               show_default=True, help="jsonl ends with a summary object; csv holds the rows (summary on stderr).")
-@click.option("--jobs", "-j", type=click.IntRange(0, 256), default=1, show_default=True,
-              help="Processes diagnosing at once (0: one per CPU).")
+@click.option("--jobs", "-j", type=click.IntRange(0, 4096),
+              help="Processes (with --ray: actors) diagnosing at once; 0: one per CPU. Default: 1, with --ray "
+                   "one per CPU of the cluster.")
 @click.option("--ray", "use_ray", is_flag=True,
               help="Read and diagnose with Ray Data (pip install 'logdoctor[ray]'); LOCATIONS may be URIs (s3://…).")
 @click.option("--ray-address",
@@ -332,7 +333,7 @@ def _command_line(ctx: click.Context) -> str:
 @_KB_OPTION
 @_QUIET_OPTION
 @_NO_CACHE_OPTION
-def fleet(locations: tuple[str, ...], fmt: str, jobs: int, use_ray: bool, ray_address: str | None,
+def fleet(locations: tuple[str, ...], fmt: str, jobs: int | None, use_ray: bool, ray_address: str | None,
           symptom: str | None, kb_dirs: tuple[str, ...], quiet: bool) -> None:
     """Diagnose many logs (files, folders, quoted globs; gzip too): one row per log, then a summary by cause.
 
@@ -349,14 +350,14 @@ def fleet(locations: tuple[str, ...], fmt: str, jobs: int, use_ray: bool, ray_ad
 
             try:
                 rows, groups = onray.diagnose_all(locations, address=ray_address, symptom=symptom, kb_dirs=kb_dirs,
-                                                  progress=progress)
+                                                  actors=jobs or None, progress=progress)
             except onray.RayUnavailable as error:
                 fail(str(error))
         else:
             from logdoctor.fleet import local
 
             paths = inputs.log_files(locations)
-            results = local.diagnose_all(paths, jobs=jobs, symptom=symptom, kb_dirs=kb_dirs)
+            results = local.diagnose_all(paths, jobs=1 if jobs is None else jobs, symptom=symptom, kb_dirs=kb_dirs)
             with click.progressbar(results, length=len(paths), label="diagnosing", file=sys.stderr,
                                    hidden=not progress) as bar:
                 rows = list(bar)
