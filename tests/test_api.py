@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import gzip
 import io
 import pickle
 
@@ -27,8 +28,24 @@ def kb() -> logdoctor.KnowledgeBase:
     return logdoctor.KnowledgeBase()
 
 
-def _sources():
+class _ReadOnlyBody:
+    """An object with `read()` and nothing else, like some HTTP response bodies."""
+
+    def __init__(self, data: bytes) -> None:
+        self._stream = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+
+def _sources(tmp_path):
     text = SEED.read_text(encoding="utf-8")
+    zipped = tmp_path / "seed.log.gz"
+    zipped.write_bytes(gzip.compress(text.encode()))
+    half = len(text.splitlines(keepends=True)) // 2
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    first.write_text("".join(text.splitlines(keepends=True)[:half]), encoding="utf-8")
+    second.write_text("".join(text.splitlines(keepends=True)[half:]), encoding="utf-8")
     return {
         "str": text,
         "bytes": text.encode(),
@@ -37,13 +54,23 @@ def _sources():
         "text file": SEED.open(encoding="utf-8"),
         "StringIO": io.StringIO(text),
         "BytesIO": io.BytesIO(text.encode()),
+        "gzip bytes": gzip.compress(text.encode()),
+        "gzip path": zipped,
+        "gzip binary file": zipped.open("rb"),
+        "object with read() only": _ReadOnlyBody(text.encode()),
+        "list of pieces": [first, second],
+        "list with one stream": [first, io.StringIO(second.read_text(encoding="utf-8"))],
     }
 
 
-@pytest.mark.parametrize("kind", ["str", "bytes", "path", "binary file", "text file", "StringIO", "BytesIO"])
-def test_every_kind_of_source_gives_the_same_report(kind, kb):
+KINDS = ["str", "bytes", "path", "binary file", "text file", "StringIO", "BytesIO", "gzip bytes", "gzip path",
+         "gzip binary file", "object with read() only", "list of pieces", "list with one stream"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_of_source_gives_the_same_report(kind, kb, tmp_path):
     expected = logdoctor.diagnose(SEED, symptom=SYMPTOM, kb=kb).to_dict()
-    got = logdoctor.diagnose(_sources()[kind], symptom=SYMPTOM, kb=kb).to_dict()
+    got = logdoctor.diagnose(_sources(tmp_path)[kind], symptom=SYMPTOM, kb=kb).to_dict()
     for document in (expected, got):
         document.pop("input")
     assert got == expected
