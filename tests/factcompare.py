@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 
+from logdoctor.parse.messages import backend_name
+
 _DTYPES = {"half": "float16", "fp16": "float16", "torch.float16": "float16", "bf16": "bfloat16",
            "torch.bfloat16": "bfloat16", "float": "float32", "fp32": "float32", "torch.float32": "float32"}
 
@@ -40,8 +42,8 @@ def same(key: str, truth: object, got: object) -> bool:
         return all(any(w in f or f in w for f in found) for w in wanted)
     if key == "dtype":
         return _DTYPES.get(str(truth).lower(), str(truth).lower()) == _DTYPES.get(str(got).lower(), str(got).lower())
-    if key == "attention_backend":
-        return str(truth).upper().removesuffix("_VLLM_V1") == str(got).upper().removesuffix("_VLLM_V1")
+    if key == "attention_backend":  # a truth may spell it as the log did: `ROCmFlashAttention`, `Flash Attention`
+        return (backend_name(str(truth)) or str(truth).upper()) == (backend_name(str(got)) or str(got).upper())
     if key == "error_type":
         return str(truth).split(".")[-1] == str(got).split(".")[-1]
     if key == "error_message":

@@ -159,7 +159,9 @@ EXAMPLES = [
     ("|   0  NVIDIA A10G                    On  | 00000000:00:1E.0 Off |                    0 |",
      {"gpus": ["NVIDIA A10G"]}),
     ("|   1  Tesla V100-SXM2...  Off  | 00000000:00:1F.0 Off |                    0 |",
-     {"gpus": ["Tesla V100-SXM2..."]}),
+     {"gpus": ["Tesla V100-SXM2"]}),  # cut by nvidia-smi: the dots are not part of the name
+    # NVIDIA's CUDA / NGC container images print a banner before the server starts
+    ("CUDA Version 12.4.1", {"cuda_version": "12.4.1"}),
     # driver 550+ (nvidia-smi 580 here): the Bus-Id column is wider, the id no longer follows `| `
     ("|   0  NVIDIA H100 80GB HBM3          On  |   00000000:18:00.0 Off |                    0 |",
      {"gpus": ["NVIDIA H100 80GB HBM3"]}),
@@ -298,6 +300,55 @@ EXAMPLES = [
      "KV cache memory: 37.85GiB; torch peak memory increase: 1.41GiB; non-torch forward increase memory: 8.92GiB; "
      "weights memory: 27.52GiB.",
      {"activation_peak_gib": 1.41, "non_torch_gib": 8.92, "weights_gib": 27.52}),
+    # what names the engine generation (log-catalog.md §2.5, §2.6, §2.7, §2.8, §2.11)
+    ("INFO 04-22 10:01:02 [core_client.py:435] Core engine process 0 ready.", {"engine": "v1"}),
+    ("(EngineCore_0 pid=77) ERROR 07-01 10:00:00 [core.py:515] EngineCore failed to start.", {"engine": "v1"}),
+    ("INFO 10-10 09:00:00 api_server.py:188] Started engine process with PID 62", {"engine": "v0"}),
+    ("INFO 12-01 10:00:00 model_runner.py:1518] Capturing cudagraphs for decoding. This may lead to unexpected "
+     "consequences if the model is not static.", {"engine": "v0"}),
+    ("WARNING 03-20 10:00:00 [arg_utils.py:1708] --kv-cache-dtype is not supported by the V1 Engine. Falling back "
+     "to V0. ", {"engine": "v0"}),
+    ("INFO 09-01 10:00:00 metrics.py:449] Avg prompt throughput: 0.0 tokens/s, Avg generation throughput: 12.3 "
+     "tokens/s, Running: 1 reqs, Swapped: 0 reqs, Pending: 0 reqs, GPU KV cache usage: 0.4%, CPU KV cache usage: "
+     "0.0%.", {"engine": "v0"}),
+    ("INFO 05-02 09:20:01 [loggers.py:111] Engine 000: Avg prompt throughput: 0.0 tokens/s, Avg generation "
+     "throughput: 30.1 tokens/s, Running: 1 reqs, Waiting: 0 reqs, GPU KV cache usage: 0.1%, Prefix cache hit "
+     "rate: 0.0%", {"engine": "v1"}),
+    ("docker run --gpus all -e VLLM_USE_V1=0 vllm/vllm-openai:latest --model Qwen/Qwen2.5-7B", {"engine": "v0"}),
+    ("INFO 05-02 09:14:30 [kv_cache_utils.py:634] GPU KV cache size: 1,012,064 tokens",
+     {"kv_cache_tokens": 1012064, "engine": "v1"}),
+    ("INFO 01-15 10:00:00 executor_base.py:115] # cuda blocks: 46226, # CPU blocks: 9362",
+     {"gpu_blocks": 46226, "cpu_blocks": 9362, "engine": "v0"}),
+    ("INFO 03-05 02:10:40 [cuda.py:215] Using Flash Attention backend on V1 engine.",
+     {"attention_backend": "FLASH_ATTN", "engine": "v1"}),
+    ("INFO 03-05 02:10:40 cuda.py:230] Using XFormers backend.", {"attention_backend": "XFORMERS", "engine": "v0"}),
+    ("(EngineCore_DP0 pid=5) INFO 12-01 10:00:00 [cuda.py:366] Using AttentionBackendEnum.FLASHINFER backend.",
+     {"attention_backend": "FLASHINFER", "engine": "v1"}),
+    # ROCm (platforms/rocm.py; known-issues-platforms.md): V0's one word, V1's display names
+    ("INFO 06-10 12:00:00 selector.py:56] Using ROCmFlashAttention backend.",
+     {"attention_backend": "ROCM_FLASH", "engine": "v0"}),
+    ("INFO 06-10 12:00:00 [rocm.py:214] Using Rocm Attention backend on V1 engine.",
+     {"attention_backend": "ROCM_ATTN", "engine": "v1"}),
+    ("INFO 06-10 12:00:00 [rocm.py:208] Using Aiter Flash Attention backend on V1 engine.",
+     {"attention_backend": "ROCM_AITER_FA"}),
+    ("INFO 06-10 12:00:00 [rocm.py:220] Using Triton Attention backend on V1 engine.",
+     {"attention_backend": "TRITON_ATTN"}),
+    # what names the distributed executor (§2.8)
+    ("WARNING 03-05 02:10:20 ray_utils.py:315] No existing RAY instance detected. A new instance will be launched "
+     "with current node resources.", {"distributed_backend": "ray"}),
+    ("(VllmWorkerProcess pid=391) INFO 03-05 02:10:25 multiproc_worker_utils.py:229] Worker ready; awaiting tasks",
+     {"distributed_backend": "mp", "engine": "v0"}),
+    ("WARNING 03-05 02:10:19 multiproc_gpu_executor.py:56] Reducing Torch parallelism from 32 threads to 1 to avoid "
+     "unnecessary CPU contention.", {"distributed_backend": "mp"}),
+    # an offline script pasted above its traceback (corpus tensorrtllmchatglm3-3)
+    ('    llm = LLM(model="/home/u/vLLM/ChatGLM3-6b", tensor_parallel_size=2, trust_remote_code=True)',
+     {"model": "/home/u/vLLM/ChatGLM3-6b", "tensor_parallel_size": 2, "trust_remote_code": True}),
+    # the OpenAI-compatible server's error body as a client prints it (corpus agentlightning-57)
+    ('{"object":"error","message":"As of transformers v4.44, default chat template is no longer allowed, so you '
+     'must provide a chat template if the tokenizer does not define one. None","type":"BadRequestError",'
+     '"param":null,"code":400}(base)',
+     {"error_type": "BadRequestError", "error_message": "As of transformers v4.44, default chat template is no "
+      "longer allowed, so you must provide a chat template if the tokenizer does not define one. None"}),
 ]
 
 

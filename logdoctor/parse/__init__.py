@@ -39,17 +39,23 @@ _V1_FILES = frozenset({
     "gpu_model_runner.py", "gpu_worker.py", "kv_cache_utils.py", "core.py", "core_client.py",
     "multiproc_executor.py", "async_llm.py", "gpu_input_batch.py",
 })
-_MP_FILES = frozenset({"multiproc_worker_utils.py", "multiproc_gpu_executor.py"})
-_RAY_FILES = frozenset({"ray_utils.py", "ray_gpu_executor.py", "ray_distributed_executor.py"})
+_MP_FILES = frozenset({"multiproc_worker_utils.py", "multiproc_gpu_executor.py", "multiproc_executor.py"})
+_RAY_FILES = frozenset({"ray_utils.py", "ray_gpu_executor.py", "ray_distributed_executor.py", "ray_executor.py"})
+# Paths in traceback frames: V1's code lives under vllm/v1/, V0's workers under vllm/worker/ (V1 borrows only
+# worker_base.py from there) and its async engine in vllm/engine/async_llm_engine.py.
+_FRAME_ENGINES = (("/vllm/v1/", "v1"), ("/vllm/worker/model_runner.py", "v0"), ("/vllm/worker/worker.py", "v0"),
+                  ("/vllm/engine/async_llm_engine.py", "v0"))
 _HINT_ANCHORS = (  # `llm_engine.py` only as a header's file: V0 logs every request from async_llm_engine.py
     "(VllmWorkerProcess", "(RayWorker", "(EngineCore", "(VllmWorker", "(Worker_", "model_runner.py",
     " llm_engine.py", "[llm_engine.py", "/llm_engine.py", "gpu_executor.py", "worker.py:", "executor_base.py",
-    "ray_utils.py", "core.py:",
+    "ray_utils.py", "core.py:", "/vllm/v1/", "/vllm/worker/", "/vllm/engine/async_llm_engine.py", "ray.exceptions.",
 )
 # `ERROR`/`CRITICAL`: an engine's fatal lines often name no exception ("EngineCore failed to start.").
 # `/vllm/`, `/xinference/`: a traceback frame in their code makes a bare traceback theirs (parse.outcome).
+# `Value error, `: pydantic's line under a ValidationError, the root ValueError's message.
 _ERROR_ANCHORS = ("Error", "Exception", "Traceback", "[address=", "Killed", "Aborted", "Segmentation fault", "ERROR",
-                  "CRITICAL", "died unexpectedly", "/vllm/", "/xinference/", "KeyboardInterrupt", "SystemExit")
+                  "CRITICAL", "died unexpectedly", "/vllm/", "/xinference/", "KeyboardInterrupt", "SystemExit",
+                  "Value error, ")
 
 # `SomeError: message` / `pkg.mod.SomeError: message` / a bare `SomeError` at the end of a traceback.
 _EXCEPTION_TYPE = (r"(?P<type>(?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure)|"
@@ -58,14 +64,22 @@ EXCEPTION_LINE = re.compile(r"^" + _EXCEPTION_TYPE + r"(?::\s?(?P<message>.*))?$
 # IPython / Jupyter put the class first: `OutOfMemoryError      Traceback (most recent call last)`, the
 # message only at the end of the traceback, which a pasted excerpt often cuts off.
 IPYTHON_TRACEBACK_HEADER = re.compile(r"^" + _EXCEPTION_TYPE + r"\s{4,}Traceb")
+# Ray's wrapper around an actor's exception, `ray.exceptions.RayTaskError(ValueError): ray::Actor.method()`:
+# it names the root exception's class; the root's own line follows in the remote traceback.
+RAY_WRAPPED = re.compile(r"^(?:ray\.exceptions\.)?Ray\w*Error\((?P<type>[\w.]+)\): ?(?P<message>.*)$")
+# pydantic (vLLM 0.10+ configs) wraps a validator's ValueError: `ValidationError: 1 validation error for
+# ModelConfig` then `  Value error, <the root message> [type=value_error, input_value=…]`.
+PYDANTIC_VALUE_ERROR = re.compile(r"^\s+Value error, (?P<message>.+?)(?: \[type=value_error.*)?$")
 # Messages that only say "see the error above": never the root cause when one was printed.
 _GENERIC_ERRORS = re.compile(
     r"Engine core initialization failed|Engine process failed to start|WorkerProc failed to start|"
     r"EngineCore failed to start|Failed to launch model|Worker failed with error|See root cause above|"
-    r"see stack trace|Error executing method|^\s*$"
+    r"(?i:see stack trace)|Error executing method|EngineCore encountered an issue|Background loop has errored|"
+    r"^\s*$"
 )
 
 
+_ERROR_FACTS = ("error_type", "error_message")
 _XINFERENCE_HEADERS = frozenset({"xinference", "xinference_iso"})
 # Templates that are themselves error messages: when one is logged without an exception class
 # (`Error initializing vLLM engine: CUDA out of memory…`), it still is the error of the log.
@@ -97,6 +111,7 @@ class _Context:
     in_traceback: bool = False
     hint_budget: int = 400
     seen_tags: set = field(default_factory=set)
+    last_error_type: str = ""
 
 
 def prefilter_literals(extra_anchors: Iterable[str] = (), hints: bool = True) -> list[str]:
@@ -148,6 +163,7 @@ class LineParser:
         if address:
             events.append(Event(line.number, "hint", {"remote_address": address}, message, process, env.level, 1))
         error_text = None
+        rule_error: Event | None = None
         parsed_from_start: set[str] = set()
         for match in self._message_anchors.finditer(message):
             for anchor in self._by_literal[match.group()]:
@@ -158,11 +174,15 @@ class LineParser:
                 if anchor.rule == "server_ready" and env.kind in _XINFERENCE_HEADERS:
                     continue  # Xinference's own REST server is up: that says nothing of the model
                 facts = messages.parse(message, anchor, match.start())
-                if facts is not None:
-                    events.append(Event(line.number, anchor.rule, facts, message, process, env.level))
-                    if anchor.rule in ERROR_RULES and error_text is None:
-                        error_text = message[match.start():] if anchor.at_anchor else message
-        error = self._error(message, env, line.number, process)
+                if facts is None:
+                    continue
+                stated_error = {name: facts.pop(name) for name in _ERROR_FACTS if name in facts}
+                if stated_error and rule_error is None:  # a template that quotes an error (a client's body)
+                    rule_error = Event(line.number, "error_line", stated_error, message, process, env.level, 2)
+                events.append(Event(line.number, anchor.rule, facts, message, process, env.level))
+                if anchor.rule in ERROR_RULES and error_text is None:
+                    error_text = message[match.start():] if anchor.at_anchor else message
+        error = self._error(message, env, line.number, process) or rule_error
         if error is None and error_text is not None:
             error = Event(line.number, "error_line", {"error_message": error_text.strip()}, message, process,
                           env.level, strength=1)
@@ -210,6 +230,10 @@ class LineParser:
                     hints["distributed_backend"] = "mp"
                 elif filename in _RAY_FILES:
                     hints["distributed_backend"] = "ray"
+        if "engine" not in hints and "/vllm/" in env.message:
+            hints.update(next(({"engine": engine} for path, engine in _FRAME_ENGINES if path in env.message), {}))
+        if "distributed_backend" not in hints and "ray.exceptions." in env.message:
+            hints["distributed_backend"] = "ray"
         if env.kind in ("xinference", "xinference_iso") or (env.source or "").startswith("xinference"):
             hints["xinference_era"] = {"xinference": "<=2.9", "xinference_iso": ">=2.10"}.get(env.kind, "unknown")
             if env.kind == "xinference" and env.role:
@@ -218,14 +242,21 @@ class LineParser:
 
     def _error(self, message: str, env: envelope.Envelope, number: int, process: str | None) -> Event | None:
         stripped = message.strip()
-        match = EXCEPTION_LINE.match(stripped)
         context = self._context
+        wrapped = self._wrapped_error(message, stripped)
+        if wrapped is not None:
+            error_type, text, strength = wrapped
+            context.last_error_type = error_type
+            return Event(number, "exception", {"error_type": error_type, "error_message": text}, stripped, process,
+                         env.level, strength)
+        match = EXCEPTION_LINE.match(stripped)
         if match and message == stripped:
             text, _address = messages.unwrap(match.group("message") or "")
             previous = context.previous_message
             after_frame = context.in_traceback or previous.startswith((" ", "\t")) or "^^^" in previous
             strength = 1 if _GENERIC_ERRORS.search(text) else (3 if after_frame else 2)
             context.in_traceback = False
+            context.last_error_type = match.group("type")
             return Event(number, "exception", {"error_type": match.group("type"), "error_message": text.strip()},
                          stripped, process, env.level, strength)
         header = IPYTHON_TRACEBACK_HEADER.match(stripped)
@@ -236,6 +267,18 @@ class LineParser:
             text, _address = messages.unwrap(env.message)
             if not _GENERIC_ERRORS.search(text):
                 return Event(number, "error_line", {"error_message": text.strip()}, text, process, env.level, 1)
+        return None
+
+    def _wrapped_error(self, message: str, stripped: str) -> tuple[str, str, int] | None:
+        """(class, message, strength) of an exception shown through a wrapper: Ray's task error (the
+        root's class, a generic message), pydantic's `Value error, …` under a ValidationError (the root
+        ValueError itself)."""
+        ray = RAY_WRAPPED.match(stripped)
+        if ray:
+            return ray.group("type"), ray.group("message").strip(), 1
+        value_error = PYDANTIC_VALUE_ERROR.match(message)
+        if value_error and self._context.last_error_type.endswith("ValidationError"):
+            return "ValueError", value_error.group("message").strip(), 3
         return None
 
 

@@ -63,6 +63,7 @@ class FactSheet:
 
     facts: dict[str, object] = field(default_factory=dict)
     evidence: dict[str, list[int]] = field(default_factory=dict)
+    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fact -> the facts it was derived from
     per_process: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def get(self, name: str, default: object = None) -> object:
@@ -186,9 +187,11 @@ def _same(a: object, b: object) -> bool:
 
 
 def _set_derived(sheet: FactSheet, name: str, value: object, *sources: str) -> None:
+    """Add a fact the log implies (unless it stated it), saying from which facts: their lines are its evidence."""
     if name in sheet.facts or value is None:
         return
     sheet.facts[name] = value
+    sheet.derived[name] = tuple(source for source in sources if source in sheet.facts)
     lines = sorted({n for source in sources for n in sheet.evidence.get(source, [])})
     sheet.evidence[name] = lines[:MAX_EVIDENCE_LINES]
 

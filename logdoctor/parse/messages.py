@@ -9,6 +9,7 @@ prefilter looks for these literals, and only a line containing one is parsed at 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import shlex
 from dataclasses import dataclass
@@ -60,28 +61,38 @@ def _tokens(items: list) -> dict[str, list[Token]]:
     return by_type
 
 
+# Display spellings, compared without case, spaces, dashes and underscores (`Rocm Attention`, `ROCmFlashAttention`).
 _BACKENDS = {
-    "xformers": "XFORMERS", "flash attention": "FLASH_ATTN", "flashattention": "FLASH_ATTN",
-    "flashattention-2": "FLASH_ATTN", "flash_attn": "FLASH_ATTN", "flashinfer": "FLASHINFER",
-    "torch sdpa": "TORCH_SDPA", "torch_sdpa": "TORCH_SDPA", "rocmflashattention": "ROCM_FLASH",
-    "triton": "TRITON_ATTN", "triton_attn": "TRITON_ATTN", "triton_attn_vllm_v1": "TRITON_ATTN",
-    "flexattention": "FLEX_ATTENTION", "flex_attention": "FLEX_ATTENTION", "triton mla": "TRITON_MLA",
-    "flashmla": "FLASHMLA", "cutlass mla": "CUTLASS_MLA", "flashinfer mla": "FLASHINFER_MLA",
-    "flashattention mla": "FLASH_ATTN_MLA", "tree attention": "TREE_ATTN", "dualchunkflashattention": "DUAL_CHUNK",
+    "xformers": "XFORMERS", "flashattention": "FLASH_ATTN", "flashattention2": "FLASH_ATTN", "flashattn": "FLASH_ATTN",
+    "flashinfer": "FLASHINFER", "torchsdpa": "TORCH_SDPA", "triton": "TRITON_ATTN", "tritonattention": "TRITON_ATTN",
+    "tritonattn": "TRITON_ATTN", "flexattention": "FLEX_ATTENTION", "tritonmla": "TRITON_MLA", "flashmla": "FLASHMLA",
+    "cutlassmla": "CUTLASS_MLA", "flashinfermla": "FLASHINFER_MLA", "flashattentionmla": "FLASH_ATTN_MLA",
+    "treeattention": "TREE_ATTN", "dualchunkflashattention": "DUAL_CHUNK",
+    # ROCm (platforms/rocm.py): V0 `ROCmFlashAttention`, V1 `Rocm Attention`, `Aiter Flash Attention`, …
+    "rocmflashattention": "ROCM_FLASH", "rocmflash": "ROCM_FLASH", "rocmattention": "ROCM_ATTN",
+    "rocmattn": "ROCM_ATTN", "aiterflashattention": "ROCM_AITER_FA", "rocmaiterfa": "ROCM_AITER_FA",
+    "aiterunifiedattention": "ROCM_AITER_UNIFIED_ATTN", "rocmaiterunifiedattn": "ROCM_AITER_UNIFIED_ATTN",
+    "aitermla": "ROCM_AITER_MLA", "rocmaitermla": "ROCM_AITER_MLA", "aitertritonmla": "ROCM_AITER_TRITON_MLA",
 }
 _BACKEND_ENUMS = {
     "FLASH_ATTN", "XFORMERS", "FLASHINFER", "TORCH_SDPA", "TRITON_ATTN", "FLEX_ATTENTION", "TRITON_MLA",
     "FLASHMLA", "CUTLASS_MLA", "FLASHINFER_MLA", "FLASH_ATTN_MLA", "FLASHMLA_SPARSE", "ROCM_FLASH", "ROCM_ATTN",
-    "ROCM_AITER_FA", "TREE_ATTN", "CPU_ATTN", "PALLAS", "IPEX", "TURBOQUANT",
+    "ROCM_AITER_FA", "ROCM_AITER_UNIFIED_ATTN", "ROCM_AITER_MLA", "ROCM_AITER_TRITON_MLA", "TREE_ATTN", "CPU_ATTN",
+    "PALLAS", "IPEX", "TURBOQUANT",
 }
+# How V0 (0.4–0.10) named its backends in `Using X backend.`; V1 says `… backend on V1 engine.` (0.7–0.11),
+# then prints enum names (0.11.1+). Compared as printed: `FLASHINFER` is not `FlashInfer`.
+_V0_BACKEND_SPELLINGS = frozenset({"Flash Attention", "FlashAttention", "FlashAttention-2", "XFormers", "Flashinfer",
+                                   "FlashInfer", "ROCmFlashAttention"})
 
 
 def backend_name(raw: str) -> str | None:
     """Canonical attention-backend name for the way a release printed it, or None if not a backend."""
-    name = raw.strip().removesuffix(" attention").removeprefix("AttentionBackendEnum.").removesuffix("_VLLM_V1")
+    name = raw.strip().removeprefix("AttentionBackendEnum.").removeprefix("_Backend.")
+    name = re.sub(r"(?i)_VLLM_V1$|[ _]?backend$", "", name)
     if name.upper() in _BACKEND_ENUMS:
         return name.upper()
-    return _BACKENDS.get(name.lower())
+    return _BACKENDS.get(re.sub(r"[\s_\-]", "", name).lower().removesuffix("attentionbackend"))
 
 
 class MessageFacts(Transformer):
@@ -239,7 +250,7 @@ class MessageFacts(Transformer):
     def nvidia_smi_gpu_row(self, items: list) -> dict:
         cell = str(_tokens(items)["NVSMI_GPU_CELL"][0])
         name = re.match(r"\|\s+\d+\s+(.+?)\s+(?:On|Off)\s+$", cell)
-        return {"gpus": [name.group(1)]} if name else {}
+        return {"gpus": [name.group(1).removesuffix("...")]} if name else {}  # a long name is cut: `A100-SXM...`
 
     def collect_env_driver(self, items: list) -> dict:
         return {"driver_version": str(_tokens(items)["VERSION"][0])}
@@ -269,6 +280,8 @@ class MessageFacts(Transformer):
 
     def cuda_toolkit(self, items: list) -> dict:
         return {"cuda_version": str(_tokens(items)["VERSION"][0]).rstrip(".")}
+
+    cuda_banner = cuda_toolkit
 
     def free_memory_on_device(self, items: list) -> dict:
         text = str(items[0])
@@ -345,9 +358,9 @@ class MessageFacts(Transformer):
                 facts[fact] = float(stated.group(1))
         return facts
 
-    def available_kv_cache(self, items: list) -> dict:
+    def available_kv_cache(self, items: list) -> dict:  # v1/worker/gpu_worker.py
         tokens = _tokens(items)
-        return {"kv_cache_gib": _gib(tokens["NUMBER"][0], tokens["UNIT"][0])}
+        return {"kv_cache_gib": _gib(tokens["NUMBER"][0], tokens["UNIT"][0]), "engine": "v1"}
 
     def graph_capture(self, items: list) -> dict:
         tokens = _tokens(items)
@@ -362,15 +375,16 @@ class MessageFacts(Transformer):
         device = str(tokens["BLOCK_DEVICE"][0])
         if device not in ("GPU", "CUDA"):  # 0.7.0-0.7.2 print torch's dispatch key, `CUDA` on ROCm too
             facts["platform"] = platform_name(device.lower())
-        if "CPU_BLOCKS" in tokens:
+        if "CPU_BLOCKS" in tokens:  # V1 has no swap space: only V0 prints CPU blocks
             facts["cpu_blocks"] = int(tokens["CPU_BLOCKS"][0].rsplit(" ", 1)[1])
+            facts["engine"] = "v0"
         return facts
 
     def num_gpu_blocks_v1(self, items: list) -> dict:
         return {"gpu_blocks": _number(items[0])}
 
-    def kv_cache_size_tokens(self, items: list) -> dict:
-        return {"kv_cache_tokens": _number(items[0])}
+    def kv_cache_size_tokens(self, items: list) -> dict:  # v1/core/kv_cache_utils.py
+        return {"kv_cache_tokens": _number(items[0]), "engine": "v1"}
 
     def max_concurrency(self, items: list) -> dict:
         length, concurrency = _tokens(items)["NUMBER"][:2]
@@ -403,13 +417,24 @@ class MessageFacts(Transformer):
 
     # -- attention backend
     def attention_backend_v0(self, items: list) -> dict:
+        tokens = _tokens(items)
+        raw = str(tokens["BACKEND_NAME"][0])
+        name = backend_name(raw)
+        if not name:
+            return {}
+        facts: dict = {"attention_backend": name}
+        if "on V1 engine" in str(tokens.get("REST", [""])[0]) or raw.startswith("AttentionBackendEnum."):
+            facts["engine"] = "v1"
+        elif raw in _V0_BACKEND_SPELLINGS:
+            facts["engine"] = "v0"
+        return facts
+
+    def attention_backend_choice(self, items: list) -> dict:  # 0.12+: V1 only
         name = backend_name(_tokens(items)["BACKEND_NAME"][0])
-        return {"attention_backend": name} if name else {}
+        return {"attention_backend": name, "engine": "v1"} if name else {}
 
-    attention_backend_choice = attention_backend_v0
-
-    def flash_attention_version(self, items: list) -> dict:
-        return {"flash_attn_version": _number(items[0])}
+    def flash_attention_version(self, items: list) -> dict:  # v1/attention/backends/flash_attn.py, 0.17+
+        return {"flash_attn_version": _number(items[0]), "engine": "v1"}
 
     # -- quantization
     def quant_not_optimized(self, items: list) -> dict:
@@ -445,6 +470,10 @@ class MessageFacts(Transformer):
         return {"distributed_backend": "ray"}
 
     ray_started = ray_distributed
+    ray_cue = ray_distributed
+
+    def mp_worker_cue(self, items: list) -> dict:  # V0's multiproc_worker_utils and the mp executors
+        return {"distributed_backend": "mp"}
 
     def nccl_version(self, items: list) -> dict:
         return {"nccl_version": str(_tokens(items)["VERSION"][0])}
@@ -462,6 +491,33 @@ class MessageFacts(Transformer):
     def tp_exceeds_gpus(self, items: list) -> dict:
         tp, gpus = _tokens(items)["NUMBER"][:2]
         return {"tensor_parallel_size": _number(tp), "gpu_count": _number(gpus)}
+
+    # -- engine generation
+    def engine_v1_cue(self, items: list) -> dict:
+        return {"engine": "v1"}
+
+    def engine_v0_cue(self, items: list) -> dict:
+        return {"engine": "v0"}
+
+    def engine_stats(self, items: list) -> dict:
+        rest = str(items[0])
+        return {"engine": "v0"} if "Swapped: " in rest else {"engine": "v1"} if "Waiting: " in rest else {}
+
+    def vllm_use_v1(self, items: list) -> dict:
+        flag = _number(items[0])
+        return {"engine": "v1"} if flag == 1 else {"engine": "v0"} if flag == 0 else {}
+
+    # -- scripts and clients
+    def llm_constructor(self, items: list) -> dict:
+        return config_facts(kvdump.read_pairs("model=" + str(items[0])))
+
+    def openai_error_body(self, items: list) -> dict:
+        try:  # the body is JSON, whatever the shell printed after it (`…"code":400}(base)`)
+            body, _end = json.JSONDecoder().raw_decode('{"object":"error",' + str(items[0]).lstrip())
+        except ValueError:
+            return {}
+        facts = {"error_type": body.get("type"), "error_message": body.get("message")}
+        return {name: value.strip() for name, value in facts.items() if isinstance(value, str) and value.strip()}
 
     # -- readiness
     def server_ready(self, items: list) -> dict:

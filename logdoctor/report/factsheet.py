@@ -57,6 +57,14 @@ def _lines(numbers: list[int]) -> str:
     return f"line {shown}" if len(numbers) == 1 else f"lines {shown}{', …' if len(numbers) > 4 else ''}"
 
 
+def _shown_by(sheet: FactSheet, name: str) -> str:
+    """What shows a fact: its lines, or for a derived fact the facts it comes from (`from gpus`), whose
+    lines are its evidence."""
+    if name in sheet.derived:
+        return f"from {', '.join(sheet.derived[name])}" if sheet.derived[name] else ""
+    return _lines(sheet.evidence.get(name, []))
+
+
 def render(sheet: FactSheet, stats: ReadStats, title: str = "facts", width: int = FALLBACK_WIDTH) -> str:
     """The fact sheet as aligned text in `width` columns, one section per group, evidence lines on the
     right (dropped when the terminal is too narrow for them); long values are cut in the middle."""
@@ -75,7 +83,7 @@ def render(sheet: FactSheet, stats: ReadStats, title: str = "facts", width: int 
         out.append(f"  {section}")
         for name, value in rows:
             text = cut_middle(format_value(name, value), value_width)
-            lines = _lines(sheet.evidence.get(name, [])) if lines_width else ""
+            lines = cut_middle(_shown_by(sheet, name), lines_width) if lines_width else ""
             out.append(f"    {name:<{_NAME}} {text}{' ' * (value_width - columns(text) + 1)}{lines}".rstrip())
             for process, value_of in sheet.per_process.get(name, {}).items():
                 out.append(cut_middle(f"      {process:<{_NAME - 2}} {format_value(name, value_of)}", width))

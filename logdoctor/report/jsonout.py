@@ -14,7 +14,8 @@ SCHEMA_VERSION = 1
 
 
 def facts_document(analysis: Analysis) -> dict:
-    """`{"schema_version": 1, "logdoctor": version, "facts": {...}, "evidence": {...}}`, per-process values, input."""
+    """`{"schema_version": 1, "logdoctor": version, "facts": {...}, "evidence": {...}}`, derived facts' sources,
+    per-process values, input."""
     sheet = analysis.sheet
     document: dict = {
         "schema_version": SCHEMA_VERSION,
@@ -22,6 +23,8 @@ def facts_document(analysis: Analysis) -> dict:
         "facts": dict(sheet.facts),
         "evidence": {name: list(lines) for name, lines in sheet.evidence.items()},
     }
+    if sheet.derived:
+        document["derived"] = {name: list(sources) for name, sources in sheet.derived.items()}
     if sheet.per_process:
         document["per_process"] = sheet.per_process
     document["input"] = analysis.stats.as_dict()
