@@ -379,19 +379,23 @@ def kb() -> None:
 @_KB_OPTION
 @click.option("--no-builtin", is_flag=True, help="Check only the --kb folders, not the built-in entries.")
 @click.option("--no-fixtures", is_flag=True, help="Skip running the entries' fixture logs.")
-def kb_check(kb_dirs: tuple[str, ...], no_builtin: bool, no_fixtures: bool) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text", show_default=True,
+              help="github: workflow annotations on the entries' lines in a pull request.")
+def kb_check(kb_dirs: tuple[str, ...], no_builtin: bool, no_fixtures: bool, fmt: str) -> None:
     """Validate every entry: schema, category, conditions, regexes, fixtures. Exit 1 on any problem."""
     from pathlib import Path
 
     from logdoctor.knowledge import check as kbcheck
 
     problems = kbcheck.check([Path(d) for d in kb_dirs], include_builtin=not no_builtin, fixtures=not no_fixtures)
-    for problem in problems:
-        click.echo(str(problem))
-    count = len(problems)
-    click.echo(f"kb check: {count} problem{'s' if count != 1 else ''}" if count else "kb check: all entries valid",
-               err=True)
-    sys.exit(EXIT_PROBLEM if problems else EXIT_OK)
+    errors = [problem for problem in problems if not problem.warning]
+    if fmt == "json":
+        click.echo(json.dumps({"valid": not errors, "problems": [p.as_dict() for p in problems]}, indent=2,
+                              ensure_ascii=False))
+    for problem in problems if fmt != "json" else ():
+        click.echo(problem.github() if fmt == "github" else str(problem))
+    click.echo(kbcheck.verdict(problems), err=True)
+    sys.exit(EXIT_PROBLEM if errors else EXIT_OK)
 
 
 @kb.command("list")
@@ -428,22 +432,45 @@ def kb_show(entry_id: str, kb_dirs: tuple[str, ...]) -> None:
 @click.argument("entry_id")
 @click.option("--from", "log", required=True, type=click.Path(exists=True, dir_okay=False),
               help="A log that shows the issue; it becomes the entry's positive fixture.")
-@click.option("--category", default="TODO", help="One of the taxonomy's categories.")
+@click.option("--category", required=True, help="One of the taxonomy's categories (kb/taxonomy.yaml).")
 @click.option("--into", "folder", default="kb/new", show_default=True, type=click.Path(file_okay=False),
               help="Folder to write the entry and its fixture into.")
-def kb_new(entry_id: str, log: str, category: str, folder: str) -> None:
-    """Scaffold an entry and its fixture from a log: facts, the decisive error line as first signature."""
+@click.option("--reference", "references", multiple=True,
+              help="The issue thread or commit where the cause was established (repeatable).")
+@click.option("--symptom", "symptoms", multiple=True, help="What a user says when this happens (repeatable).")
+@click.option("--decisive/--not-decisive", default=None,
+              help="Whether the log's error alone names this issue (default: yes unless the error is generic, "
+                   "such as a plain CUDA out of memory).")
+@_KB_OPTION
+@click.option("--no-builtin", is_flag=True, help="Draft and check against the --kb folders only.")
+def kb_new(entry_id: str, log: str, category: str, folder: str, references: tuple[str, ...],
+           symptoms: tuple[str, ...], decisive: bool | None, kb_dirs: tuple[str, ...], no_builtin: bool) -> None:
+    """Draft an entry and its fixture from a log, then run kb check on it.
+
+    The draft holds the log's error lines as signatures, a `when` that tells the log apart from the
+    entries already ranking on it, the fact sheet as a comment, symptoms and remedies drawn from the
+    error; the title and cause are left for you (TODO). Exit 0 once written, whatever kb check says.
+    """
     from pathlib import Path
 
+    from logdoctor import api
+    from logdoctor.knowledge import check as kbcheck
     from logdoctor.knowledge import scaffold
 
+    layers = scaffold.layers_for(Path(folder), [Path(d) for d in kb_dirs], include_builtin=not no_builtin)
     try:
-        written = scaffold.new_entry(entry_id, Path(log), category, Path(folder))
-    except (ValueError, FileExistsError, InputError) as error:
+        knowledge_base = api.KnowledgeBase(*layers, builtin=not no_builtin)
+        draft = scaffold.new_entry(entry_id, Path(log), category, Path(folder), knowledge_base,
+                                   decisive=decisive, references=references, symptoms=symptoms)
+    except (scaffold.DraftError, InputError) as error:
         fail(str(error))
-    for path in written:
-        click.echo(f"wrote {path}")
-    click.echo("next: fill in title, symptoms, cause, remedies, references; then run: logdoctor kb check", err=True)
+    click.echo(f"wrote {draft.entry}\nwrote {draft.fixture}")
+    click.echo(f"when: {draft.when or '(none proposed)'}")
+    problems = kbcheck.check(layers, include_builtin=not no_builtin)
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(kbcheck.verdict(problems))
+    click.echo("next: write the title and the cause, read the rest; then: logdoctor kb check", err=True)
 
 
 def run() -> None:

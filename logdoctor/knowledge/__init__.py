@@ -59,6 +59,7 @@ class Entry:
     negative: tuple[Fixture, ...] = ()
     path: Path | None = None
     family: bool = False  # a category's general shape, not one known issue: moderate confidence at most
+    layer: int = 0  # 0 built-in, then each --kb folder in order: a higher layer wins a tie in the ranking
 
 
 @dataclass
@@ -227,7 +228,7 @@ def load(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> Knowl
 
     kb = KnowledgeBase()
     by_id: dict[str, Entry] = {}
-    for root in roots(extra_dirs, include_builtin):
+    for layer, root in enumerate(roots(extra_dirs, include_builtin)):
         kb.categories.update(load_categories(root))
         for entry_file in entry_files(root):
             try:
@@ -236,6 +237,7 @@ def load(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> Knowl
             except (yamlsafe.YamlError, EntryError) as error:
                 kb.warnings.append(f"{entry_file}: skipped: {error}")
                 continue
+            entry.layer = layer
             by_id[entry.id] = entry
     kb.entries = list(by_id.values())
     return kb

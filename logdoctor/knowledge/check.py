@@ -4,7 +4,10 @@ One `file:line: message` per problem: YAML that does not load safely, schema vio
 schema path), an id that is not the file name or is used twice, an unknown category, a condition
 that does not parse or names an unknown fact, a regex RE2 rejects or that has no literal to index,
 a remedy placeholder that names nothing, a missing fixture, and fixtures that do not behave (the
-entry must rank first on its positive fixtures and must not be confident on its negative ones).
+entry must rank first on its positive fixtures, with no other entry tying it there, and must not be
+confident on its negative ones). A misspelt category, fact name or key comes with "did you mean".
+An entry that ties or beats another on that other's positive fixture is named on both sides, with the
+margin: a new entry that steals a neighbour's log is the commonest way to break a knowledge base.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from logdoctor.match.rank import CONFIDENT, SignatureIndex
 from logdoctor.parse.factnames import FACTS
 from logdoctor.read.source import InputError
 from logdoctor.report.remedies import COMPUTED, placeholder_names
+from logdoctor.suggest import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,29 @@ class Problem:
     file: Path
     line: int
     message: str
+    warning: bool = False  # worth a look, not a failure (an entry first on its fixture only by a tie-break)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        return f"{self.file}:{self.line}: {'warning: ' if self.warning else ''}{self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": str(self.file), "line": self.line, "severity": "warning" if self.warning else "error",
+                "message": self.message}
+
+    def github(self) -> str:
+        """A GitHub Actions workflow command: an annotation on this line of the pull request's file."""
+        try:
+            shown = self.file.resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            shown = self.file
+        level = "warning" if self.warning else "error"
+        return f"::{level} file={_escape(str(shown), True)},line={self.line},title=kb check::{_escape(self.message)}"
+
+
+def _escape(text: str, in_property: bool = False) -> str:
+    """Workflow-command escaping (GitHub's toolkit: %, CR, LF; in a property also : and ,)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if in_property else text
 
 
 def _schema_validator():
@@ -52,7 +76,7 @@ def _check_document(path: Path, root: Path, categories: dict[str, str], validato
     for error in schema_errors:
         where = "/".join(map(str, error.absolute_path)) or "(top)"
         problems.append(Problem(path, yamlsafe.line_of(node, tuple(error.absolute_path)),
-                                f"schema: {where}: {error.message}"))
+                                f"schema: {where}: {error.message}{_key_suggestions(error)}"))
     if schema_errors or not isinstance(document, dict):
         return None
     entry_id = document["id"]
@@ -64,7 +88,8 @@ def _check_document(path: Path, root: Path, categories: dict[str, str], validato
     seen[entry_id] = path
     if document["category"] not in categories:
         problems.append(Problem(path, yamlsafe.line_of(node, ("category",)),
-                                f"unknown category {document['category']!r} (see taxonomy.yaml)"))
+                                f"unknown category {document['category']!r}"
+                                f"{did_you_mean(document['category'], categories)} (see taxonomy.yaml)"))
     try:
         entry = knowledge.entry_from_document(document, path, root)
     except knowledge.EntryError as error:
@@ -90,6 +115,15 @@ def _check_document(path: Path, root: Path, categories: dict[str, str], validato
                 problems.append(Problem(path, yamlsafe.line_of(node, ("fixtures", kind, index)),
                                         f"{kind} fixture not found: {fixture.path}"))
     return entry
+
+
+def _key_suggestions(error) -> str:
+    """For keys the schema does not allow: the allowed key each was probably meant to be."""
+    allowed = error.schema.get("properties") if isinstance(error.schema, dict) else None
+    if error.validator != "additionalProperties" or not isinstance(allowed, dict) or not isinstance(error.instance,
+                                                                                                     dict):
+        return ""
+    return "".join(did_you_mean(str(key), allowed) for key in error.instance if key not in allowed)
 
 
 def _strings_in(document: object, where: tuple = ()) -> list[tuple[tuple, str]]:
@@ -119,14 +153,40 @@ def _check_fixtures(entry: knowledge.Entry, kb: knowledge.KnowledgeBase, index: 
                 continue
             ranked = report.diagnoses
             mine = next((d for d in ranked if d.entry.id == entry.id), None)
-            if kind == "positive" and (not ranked or ranked[0].entry.id != entry.id):
-                top = f"{ranked[0].entry.id} ({ranked[0].confidence:.2f})" if ranked else "nothing"
-                got = f"{mine.confidence:.2f}" if mine else "not ranked"
-                problems.append(Problem(path, line, f"positive fixture {fixture.path.name}: ranks {top} first, "
-                                                    f"this entry {got}"))
+            if kind == "positive":
+                problems.extend(_rivals(entry, path, line, fixture.path, ranked, mine))
             if kind == "negative" and mine is not None and mine.confidence >= CONFIDENT:
                 problems.append(Problem(path, line, f"negative fixture {fixture.path.name}: this entry is confident "
                                                     f"({mine.confidence:.2f})"))
+
+
+def _rivals(entry: knowledge.Entry, path: Path, line: int, fixture: Path, ranked, mine) -> list[Problem]:
+    """What is wrong on a positive fixture: nothing ranked, or other entries that beat or tie this one there.
+
+    A rival is named on this entry's fixture line and on its own file, with the margin, so that whoever
+    changed either file sees which entry took the log and by how much.
+    """
+    if not ranked:
+        return [Problem(path, line, f"positive fixture {fixture.name}: ranks nothing first, this entry not ranked")]
+    if mine is None:
+        top = ranked[0]
+        return [Problem(path, line, f"positive fixture {fixture.name}: ranks {top.entry.id} first "
+                                    f"({top.confidence:.2f}), this entry not ranked")]
+    problems = []
+    first = ranked[0].entry.id == entry.id
+    for rival in ranked:
+        if rival.entry.id == entry.id or rival.confidence < mine.confidence:
+            continue
+        margin = rival.confidence - mine.confidence
+        how = (f"beats it by {margin:.2f} ({rival.confidence:.2f} vs {mine.confidence:.2f})" if margin > 0 else
+               f"ties it at {mine.confidence:.2f}{'; this entry is first only by the tie-break' if first else ''}")
+        where = f" ({rival.entry.path})" if rival.entry.path else ""
+        problems.append(Problem(path, line, f"positive fixture {fixture.name}: {rival.entry.id} {how}{where}", first))
+        if rival.entry.path is not None and rival.entry.path != path:
+            verb = f"beats {entry.id} by {margin:.2f}" if margin > 0 else f"ties {entry.id} at {mine.confidence:.2f}"
+            problems.append(Problem(rival.entry.path, 1, f"{verb} on its positive fixture {fixture.name} ({path})",
+                                    first))
+    return problems
 
 
 def check(extra_dirs: Sequence[Path] = (), include_builtin: bool = True, fixtures: bool = True) -> list[Problem]:
@@ -159,3 +219,13 @@ def check(extra_dirs: Sequence[Path] = (), include_builtin: bool = True, fixture
             if kb.get(entry.id) is entry or (kb.get(entry.id) and kb.get(entry.id).path == entry.path):
                 _check_fixtures(entry, kb, index, problems)
     return problems
+
+
+def verdict(problems: Sequence[Problem]) -> str:
+    """The one-line summary: `kb check: all entries valid`, or how many problems (and warnings)."""
+    warnings = sum(problem.warning for problem in problems)
+    errors = len(problems) - warnings
+    noted = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
+    if not errors:
+        return f"kb check: all entries valid{noted}"
+    return f"kb check: {errors} problem{'s' if errors != 1 else ''}{noted}"

@@ -81,7 +81,10 @@ def compile_condition(source: str) -> Condition:
     names = frozenset(str(tok) for tok in tree.scan_values(lambda v: isinstance(v, Token) and v.type == "NAME"))
     unknown = sorted(name for name in names if name not in FACTS)
     if unknown:
-        raise ConditionError(f"unknown fact {unknown[0]!r} in condition (see logdoctor/factnames.py)")
+        from logdoctor.suggest import did_you_mean
+
+        raise ConditionError(f"unknown fact {unknown[0]!r} in condition{did_you_mean(unknown[0], FACTS)} "
+                             "(see logdoctor/parse/factnames.py)")
     return Condition(source, _compact(tree), names)
 
 

@@ -114,6 +114,7 @@ class SignatureIndex:
         self.signatures: Sequence[tuple[Signature, ...]] = [entry.signatures for entry in entries]
         # What ranking needs of every entry, so that it unpickles none: ids and version ranges.
         self.ids = [entry.id for entry in entries]
+        self.layers = [entry.layer for entry in entries]  # a team's --kb entry wins a tie against a built-in one
         self.versions = {e_index: {product: str(specifier) for product, specifier in entry.versions.items()}
                          for e_index, entry in enumerate(entries) if entry.versions}
         self.families = frozenset(e_index for e_index, entry in enumerate(entries) if entry.family)
@@ -356,5 +357,5 @@ def rank(matcher: SignatureMatcher, facts: Mapping[str, object], symptom: str | 
                        e_index in index.families)
         if score.confidence >= minimum and (score.hits or score.condition or score.symptom_similarity):
             scores.append(score)
-    scores.sort(key=lambda s: (-s.confidence, -len(s.hits), index.ids[s.e_index]))
+    scores.sort(key=lambda s: (-s.confidence, -index.layers[s.e_index], -len(s.hits), index.ids[s.e_index]))
     return Ranking(scores, matcher.entries, facts)
