@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["KnowledgeBase", "Report", "Verdict", "__version__", "diagnose", "facts"]
 _PUBLIC = frozenset(__all__) - {"__version__"}
 

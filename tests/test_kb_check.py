@@ -90,7 +90,7 @@ def test_kb_new_drafts_an_entry_that_kb_check_refuses_until_filled_in(tmp_path):
     assert made.exit_code == 0, made.output
     draft = (root / "serving" / "batch-limit.yaml").read_text()
     assert "template: max_num_batched_tokens (<num>) is smaller than max_model_len (<num>)" in draft
-    assert "#   vllm_version = 0.5.0.post1   (line 1)" in draft
+    assert '#   vllm_version = "0.5.0.post1"   (line 1)' in draft
     assert (root / "serving" / "batch-limit.log").read_text() == log.read_text()
     title_line = next(n for n, text in enumerate(draft.splitlines(), 1) if text.startswith("title:"))
     result = kb_check(root)

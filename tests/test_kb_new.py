@@ -95,7 +95,7 @@ def test_a_cut_traceback_still_gives_its_error_lines_and_the_whole_fact_sheet(tm
     assert "Error executing method initialize_cache. This might cause deadlock in distributed execution." in templates
     assert "# GPU blocks: <num>, # CPU blocks: <num>" in templates  # the line just before the failure
     assert not any(s.get("decisive") for s in draft["signatures"])  # a wrapper's words name no cause
-    facts = ("#   distributed_backend = ray", "#   gpu_blocks = 378", "#   kv_cache_tokens = 6048   (from gpu_blocks")
+    facts = ('#   distributed_backend = "ray"', "#   gpu_blocks = 378", "#   kv_cache_tokens = 6048   (from gpu_blocks")
     for fact in facts:
         assert fact in text
 

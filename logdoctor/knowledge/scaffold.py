@@ -16,6 +16,7 @@ person must put in words, are left as TODO (and `kb check` refuses the entry unt
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Sequence
@@ -28,11 +29,10 @@ from logdoctor import api, knowledge
 from logdoctor.match.conditions import compile_condition
 from logdoctor.match.rank import Diagnosis
 from logdoctor.match.signatures import Signature, SignatureError, mask
-from logdoctor.parse import EXCEPTION_LINE, envelope, messages
+from logdoctor.parse import EXCEPTION_LINE, LineParser, envelope, messages
 from logdoctor.parse.facts import FactSheet
 from logdoctor.pipeline import analyze
 from logdoctor.read.source import LogReader
-from logdoctor.report.factsheet import format_value
 from logdoctor.suggest import did_you_mean
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -73,6 +73,7 @@ class _Line:
     number: int
     level: str | None
     message: str
+    launch: bool = False  # a version line, config dump or command: in every log of a setup, no evidence
 
 
 def kb_root(folder: Path) -> Path:
@@ -109,11 +110,18 @@ def _is_generic(text: str, line: int, ranked: Sequence[Diagnosis]) -> bool:
     return bool(_GENERIC.match(messages.unwrap(text)[0].strip())) or len(claimed_by) >= 2
 
 
+_LAUNCH_RULES = frozenset({"engine_config", "args_namespace", "non_default_args", "command_line", "docker_image",
+                           "xinference_launch", "xinference_model_config", "llm_constructor", "api_server_version",
+                           "logo_version", "logo_model", "xinference_vllm_version"})
+
+
 def _read(log: Path) -> list[_Line]:
-    lines = []
+    """Every line of the log with its level, and whether it is a launch dump (small logs: all of it)."""
+    parser, lines = LineParser(), []
     for line in LogReader([str(log)]):
+        launch = any(event.kind in _LAUNCH_RULES for event in parser.feed(line))
         env = envelope.split(line.text)
-        lines.append(_Line(line.number, env.level, env.message))
+        lines.append(_Line(line.number, env.level, env.message, launch))
     return lines
 
 
@@ -141,9 +149,9 @@ def _failure_lines(lines: list[_Line], error_line: int | None) -> tuple[list[_Li
         return fatal, None
     by_number = {line.number: line for line in lines}
     number = start - 1
-    while number in by_number and (_in_traceback(by_number[number].message)
+    while number in by_number and (_in_traceback(by_number[number].message) or by_number[number].launch
                                    or by_number[number].level in _FATAL_LEVELS):
-        number -= 1  # back over the traceback and the ERROR lines that wrap it
+        number -= 1  # back over the traceback, the ERROR lines that wrap it and the launch dumps
     before = by_number.get(number)
     return fatal[:3], before if before is not None and before.message.strip() else None
 
@@ -273,7 +281,7 @@ def _fact_comment(sheet: FactSheet) -> list[str]:
         lines = sheet.evidence.get(name, [])
         where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(map(str, lines[:3]))}" if lines else ""
         source = f"from {', '.join(sheet.derived[name])}, " if name in sheet.derived else ""
-        shown = format_value(name, value)
+        shown = json.dumps(value, ensure_ascii=False)  # as a `when` writes it: "v0", true, 32768
         shown = shown if len(shown) <= 70 else shown[:67] + "..."
         rows.append(f"#   {name} = {shown}" + (f"   ({source}{where})" if source or where else ""))
     return rows or ["#   (none found)"]
