@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from logdoctor import api, knowledge
+from logdoctor.knowledge import yamlsafe
 from logdoctor.match.conditions import compile_condition
 from logdoctor.match.rank import Diagnosis
 from logdoctor.match.signatures import Signature, SignatureError, mask
@@ -212,13 +213,21 @@ def _clause(name: str, value: object) -> str | None:
     return None
 
 
+def positive_fixtures(entry: knowledge.Entry) -> tuple[Path, ...]:
+    """An entry's positive fixtures; the compiled cache keeps entries without them, so read its file."""
+    if entry.positive or entry.path is None:
+        return tuple(fixture.path for fixture in entry.positive)
+    try:
+        document, _node = yamlsafe.load(entry.path)
+        whole = knowledge.entry_from_document(document, entry.path, kb_root(entry.path.parent))
+    except (yamlsafe.YamlError, knowledge.EntryError):
+        return ()
+    return tuple(fixture.path for fixture in whole.positive)
+
+
 def _fixture_facts(diagnoses: Sequence[Diagnosis]) -> list[dict]:
-    facts = []
-    for diagnosis in diagnoses:
-        for fixture in diagnosis.entry.positive:
-            if fixture.path.is_file():
-                facts.append(analyze([str(fixture.path)]).sheet.facts)
-    return facts
+    return [analyze([str(path)]).sheet.facts for diagnosis in diagnoses
+            for path in positive_fixtures(diagnosis.entry) if path.is_file()]
 
 
 def propose_when(sheet: FactSheet, neighbours: Sequence[Diagnosis]) -> tuple[str | None, str]:

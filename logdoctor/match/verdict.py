@@ -66,7 +66,7 @@ def decide(diagnoses: Sequence[Diagnosis], facts: Mapping[str, object], outcome:
         what = f": {error}" if error else ""
         return Verdict("failed-unknown", f"the server failed{what}, and no known issue matches it with confidence",
                        EXIT_CODES["failed-unknown"],
-                       "if you find the cause, add it: logdoctor kb new <id> --from <this log>")
+                       "if you find the cause, add it: logdoctor kb new <id> --from <this log> --category <category>")
     risky = [d for d in diagnoses if d.confidence >= RISK and (d.condition or d.symptom_similarity)]
     if risky:
         started = "started" if outcome.ready_line is not None else "is starting"
