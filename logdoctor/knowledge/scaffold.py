@@ -41,8 +41,8 @@ TEMPLATE_CHARS = 120  # long enough to name the problem, short enough to survive
 _FATAL_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL"})
 # Errors that many different causes end in: they say what failed, not why (at the message's start, after
 # an optional exception class: "… or CUDA errors" further on is only a warning's wording).
-_GENERIC = re.compile(r"^(?:[\w.]+: )?(?:[\w.]*OutOfMemoryError\b|CUDA out of memory|CUDA error|NCCL error|"
-                      r"HIP out of memory|out of memory|Killed|Segmentation fault|Error executing method|"
+_GENERIC = re.compile(r"^(?:[\w.]+: )?(?:[\w.]*OutOfMemoryError\b|(?:CUDA|HIP|XPU|NPU) out of memory|CUDA error|"
+                      r"HIP error|NCCL error|out of memory|Killed|Segmentation fault|Error executing method|"
                       r"Engine core initialization failed|EngineCore failed to start|Engine process failed to start|"
                       r"WorkerProc failed to start|Worker failed|Background loop|EngineCore encountered)", re.I)
 # Sentences of an error message that tell the user what to do (vLLM's messages often do).
