@@ -35,6 +35,13 @@ def _kb_copy(tmp_path: Path, without: tuple[str, ...] = ()) -> Path:
     return tmp_path / "kb"
 
 
+def _empty_kb(tmp_path: Path) -> Path:
+    """A knowledge base with the repository's taxonomy and no entry: for what a draft says of its log alone."""
+    (tmp_path / "kb").mkdir()
+    shutil.copyfile(ROOT / "kb" / "taxonomy.yaml", tmp_path / "kb" / "taxonomy.yaml")
+    return tmp_path / "kb"
+
+
 def _case(name: str) -> Path:
     case = CORPUS / name
     if not case.is_dir():
@@ -84,7 +91,7 @@ def test_the_whole_path_from_an_unknown_failure_to_a_passing_entry(tmp_path, cas
 def test_a_cut_traceback_still_gives_its_error_lines_and_the_whole_fact_sheet(tmp_path):
     """openrlhf-336: the traceback is cut, only `ERROR … Error executing method initialize_cache` is left."""
     log = _case("openrlhf-336") / "log.txt"
-    kb = _kb_copy(tmp_path)
+    kb = _empty_kb(tmp_path)
     made = _logdoctor("kb", "new", "initialize-cache-failed", "--from", str(log), "--category",
                       "kv-cache-too-small-for-max-model-len", "--into", str(kb / "memory"), "--kb", str(kb),
                       "--no-builtin")
@@ -104,7 +111,7 @@ def test_a_generic_cuda_oom_is_cut_at_a_word_and_not_decisive_unless_said(tmp_pa
     log = ROOT / "samples" / "s-v07-rtx4090-qwen7b-serving-oom-v0.log"
     message = analyze([str(log)]).sheet.facts["error_message"]
     assert message.startswith("CUDA out of memory") and len(message) > scaffold.TEMPLATE_CHARS
-    kb = _kb_copy(tmp_path)
+    kb = _empty_kb(tmp_path)  # no entry matches the line: the wording alone makes it generic
     drafts = {}
     for entry_id, extra in (("plain-oom", ()), ("said-oom", ("--decisive",))):
         made = _logdoctor("kb", "new", entry_id, "--from", str(log), "--category", "oom-profiling-or-cuda-graphs",
