@@ -7,8 +7,14 @@ lines, health checks and Prometheus scrapes, `Received request` lines with their
 `Finished request`, the engine's `Avg prompt throughput` metrics line every few seconds), then a
 fatal error with its traceback near the end.
 
+Two more shapes, where the lines logdoctor must parse are the ones repeated: an error storm (a
+vLLM 0.4.1 start, then the same OOM traceback and 500 for every request) and a million worker
+lines stating their memory, with `\\r\\n` endings.
+
     python benchmarks/loggen.py OUT.log --size 400M --style v1
     python benchmarks/loggen.py OUT.log --startup 300 --style v0      # a start-up log of 300 lines
+    python benchmarks/loggen.py OUT.log --storm 60000                 # start, then 60,000 OOM blocks
+    python benchmarks/loggen.py OUT.log --repeated 1000000            # 1,000,000 worker lines, CRLF
 """
 # The log text below is verbatim vLLM output: its lines are as long as vLLM makes them, and the
 # V1 engine's empty line after a progress bar keeps its trailing space.
@@ -19,7 +25,7 @@ from __future__ import annotations
 import argparse
 import random
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -202,6 +208,51 @@ V1_ERROR = """\
 (APIServer pid=1) ERROR MM-DD HH:MM:SS [async_llm.py:416] vllm.v1.engine.exceptions.EngineDeadError: EngineCore encountered an issue. See stack trace (above) for the root cause.
 """
 
+# A crash-looping server: vLLM 0.4.1 starts (verbatim, from the README cited in the corpus case
+# file-healthy-vllm041-3090-1: https://github.com/zhjunqin/LLM-Learning/blob/17aa102b6480db679f98eedd97926f54ac0b8812/inference/benchmark/README.md),
+# then every request fails the same way: the engine's OOM traceback (7 ERROR lines) and the
+# request's 500. The storm repeats that block with other numbers each time.
+V041_STARTUP = """\
+python -m vllm.entrypoints.openai.api_server --model Meta-Llama-3-8B-Instruct --dtype auto  --disable-log-requests
+
+INFO 05-04 14:43:16 api_server.py:151] vLLM API server version 0.4.1
+INFO 05-04 14:43:16 api_server.py:152] args: Namespace(host=None, port=8000, uvicorn_log_level='info', allow_credentials=False, allowed_origins=['*'], allowed_methods=['*'], allowed_headers=['*'], api_key=None, served_model_name=None, lora_modules=None, chat_template=None, response_role='assistant', ssl_keyfile=None, ssl_certfile=None, ssl_ca_certs=None, ssl_cert_reqs=0, root_path=None, middleware=[], model='Meta-Llama-3-8B-Instruct', tokenizer=None, skip_tokenizer_init=False, revision=None, code_revision=None, tokenizer_revision=None, tokenizer_mode='auto', trust_remote_code=False, download_dir=None, load_format='auto', dtype='auto', kv_cache_dtype='auto', quantization_param_path=None, max_model_len=None, guided_decoding_backend='outlines', worker_use_ray=False, pipeline_parallel_size=1, tensor_parallel_size=1, max_parallel_loading_workers=None, ray_workers_use_nsight=False, block_size=16, enable_prefix_caching=False, use_v2_block_manager=False, num_lookahead_slots=0, seed=0, swap_space=4, gpu_memory_utilization=0.9, num_gpu_blocks_override=None, max_num_batched_tokens=None, max_num_seqs=256, max_logprobs=5, disable_log_stats=False, quantization=None, enforce_eager=False, max_context_len_to_capture=8192, disable_custom_all_reduce=False, tokenizer_pool_size=0, tokenizer_pool_type='ray', tokenizer_pool_extra_config=None, enable_lora=False, max_loras=1, max_lora_rank=16, lora_extra_vocab_size=256, lora_dtype='auto', max_cpu_loras=None, device='auto', image_input_type=None, image_token_id=None, image_input_shape=None, image_feature_size=None, scheduler_delay_factor=0.0, enable_chunked_prefill=False, speculative_model=None, num_speculative_tokens=None, speculative_max_model_len=None, model_loader_extra_config=None, engine_use_ray=False, disable_log_requests=True, max_log_len=None)
+INFO 05-04 14:43:16 llm_engine.py:98] Initializing an LLM engine (v0.4.1) with config: model='Meta-Llama-3-8B-Instruct', speculative_config=None, tokenizer='Meta-Llama-3-8B-Instruct', skip_tokenizer_init=False, tokenizer_mode=auto, revision=None, tokenizer_revision=None, trust_remote_code=False, dtype=torch.bfloat16, max_seq_len=8192, download_dir=None, load_format=auto, tensor_parallel_size=1, disable_custom_all_reduce=False, quantization=None, enforce_eager=False, kv_cache_dtype=auto, quantization_param_path=None, device_config=cuda, decoding_config=DecodingConfig(guided_decoding_backend='outlines'), seed=0)
+Special tokens have been added in the vocabulary, make sure the associated word embeddings are fine-tuned or trained.
+INFO 05-04 14:43:16 utils.py:608] Found nccl from library /root/.config/vllm/nccl/cu12/libnccl.so.2.18.1
+INFO 05-04 14:43:17 selector.py:77] Cannot use FlashAttention backend because the flash_attn package is not found. Please install it for better performance.
+INFO 05-04 14:43:17 selector.py:33] Using XFormers backend.
+[rank0]:[W ProcessGroupGloo.cpp:721] Warning: Unable to resolve hostname to a (local) address. Using the loopback address as fallback. Manually set the network interface to bind to with GLOO_SOCKET_IFNAME. (function operator())
+INFO 05-04 14:43:20 model_runner.py:173] Loading model weights took 14.9595 GB
+INFO 05-04 14:43:23 gpu_executor.py:119] # GPU blocks: 2358, # CPU blocks: 2048
+INFO 05-04 14:43:24 model_runner.py:976] Capturing the model for CUDA graphs. This may lead to unexpected consequences if the model is not static. To run the model in eager mode, set 'enforce_eager=True' or use '--enforce-eager' in the CLI.
+INFO 05-04 14:43:24 model_runner.py:980] CUDA graphs can take additional 1~3 GiB memory per GPU. If you are running out of memory, consider decreasing `gpu_memory_utilization` or enforcing eager mode. You can also reduce the `max_num_seqs` as needed to decrease memory usage.
+INFO 05-04 14:43:29 model_runner.py:1057] Graph capturing finished in 5 secs.
+Special tokens have been added in the vocabulary, make sure the associated word embeddings are fine-tuned or trained.
+INFO 05-04 14:43:29 serving_chat.py:344] Using default chat template:
+INFO 05-04 14:43:29 serving_chat.py:344] {% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>
+INFO 05-04 14:43:29 serving_chat.py:344]
+INFO 05-04 14:43:29 serving_chat.py:344] '+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>
+INFO 05-04 14:43:29 serving_chat.py:344]
+INFO 05-04 14:43:29 serving_chat.py:344] ' }}{% else %}{{ eos_token }}{% endif %}
+Special tokens have been added in the vocabulary, make sure the associated word embeddings are fine-tuned or trained.
+INFO:     Started server process [23347]
+INFO:     Waiting for application startup.
+INFO:     Application startup complete.
+INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)
+"""
+_V041_OOM = """\
+ERROR {stamp} async_llm_engine.py:43] Engine background task failed
+ERROR {stamp} async_llm_engine.py:43] Traceback (most recent call last):
+ERROR {stamp} async_llm_engine.py:43]   File "/usr/local/lib/python3.10/dist-packages/vllm/engine/async_llm_engine.py", line 38, in _raise_exception_on_finish
+ERROR {stamp} async_llm_engine.py:43]     task.result()
+ERROR {stamp} async_llm_engine.py:43]   File "/usr/local/lib/python3.10/dist-packages/vllm/worker/model_runner.py", line {frame}, in execute_model
+ERROR {stamp} async_llm_engine.py:43]     hidden_states = model_executable(**execute_model_kwargs)
+ERROR {stamp} async_llm_engine.py:43] torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate {ask:.2f} GiB. GPU 0 has a total capacity of 23.69 GiB of which {free:.2f} MiB is free. Process {pid} has {used:.2f} GiB memory in use. Of the allocated memory {torch:.2f} GiB is allocated by PyTorch, and {reserved:.2f} MiB is reserved by PyTorch but unallocated.
+INFO:     172.17.0.{host}:{port} - "POST /v1/chat/completions HTTP/1.1" 500 Internal Server Error
+"""
+_STORM_START = datetime(2024, 5, 4, 14, 44)
+
 _SHUTDOWN = ("INFO:     Shutting down", "INFO:     Waiting for application shutdown.",
              "INFO:     Application shutdown complete.", "INFO:     Finished server process [1]")
 
@@ -228,6 +279,7 @@ _SYSTEM = "You are a helpful assistant."
 _SERVING_START = {"v0": datetime(2024, 10, 28, 14, 2), "v1": datetime(2025, 8, 27, 9, 14)}
 _TICK = timedelta(milliseconds=137)
 STYLES = ("v0", "v1")
+CRLF = "\r\n"  # a TTY's line ends, kept by `docker logs`
 
 
 class _Clock:
@@ -381,17 +433,7 @@ def generate_lines(size_bytes: int, style: str = "v1", seed: int = 0) -> Iterato
 
 def write_log(path: str | Path, size_bytes: int, style: str = "v1", seed: int = 0) -> int:
     """Write `generate_lines(size_bytes, style, seed)` to `path`; returns the bytes written."""
-    written = 0
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        batch: list[str] = []
-        for line in generate_lines(size_bytes, style, seed):
-            batch.append(line)
-            if len(batch) == 8192:
-                written += out.write("\n".join(batch) + "\n")
-                batch.clear()
-        if batch:
-            written += out.write("\n".join(batch) + "\n")
-    return Path(path).stat().st_size
+    return write_lines(path, generate_lines(size_bytes, style, seed))
 
 
 def write_startup(path: str | Path, style: str = "v1", lines: int = 300, seed: int = 0) -> None:
@@ -400,6 +442,47 @@ def write_startup(path: str | Path, style: str = "v1", lines: int = 300, seed: i
     serving = _serving(style, random.Random(f"{style}-{seed}"), _Clock(_SERVING_START[style]))
     body += [next(serving) for _ in range(max(0, lines - len(body)))]
     Path(path).write_text("\n".join(body[:lines]) + "\n", encoding="utf-8", newline="\n")
+
+
+def storm_lines(copies: int, seed: int = 0) -> Iterator[str]:
+    """A vLLM 0.4.1 start, then `copies` times the same failing request (an OOM traceback of 7 ERROR
+    lines and a 500 access line) with other numbers each time: stamps, sizes, pids, client ports.
+
+    `copies=1` is the reference the benchmark compares the storm's diagnosis with."""
+    rng = random.Random(f"storm-{seed}")
+    clock = _Clock(_STORM_START)
+    yield from V041_STARTUP.rstrip("\n").split("\n")
+    for _ in range(copies):
+        free = rng.uniform(40, 900)
+        yield from _V041_OOM.format(
+            stamp=clock.tick(), frame=rng.choice((800, 801, 812)), ask=rng.uniform(0.1, 4), free=free,
+            pid=rng.randint(100, 32767), used=23.69 - free / 1024, torch=rng.uniform(20, 22.5),
+            reserved=rng.uniform(1, 900), host=rng.randint(2, 250), port=rng.randint(32768, 60999),
+        ).rstrip("\n").split("\n")
+
+
+def repeated_lines(copies: int, seed: int = 0) -> Iterator[str]:
+    """`copies` V0 worker lines stating their weights and non-torch memory, each from another worker
+    process (a server restarted over and over), with other numbers each time."""
+    rng = random.Random(f"repeated-{seed}")
+    clock = _Clock(_SERVING_START["v0"])
+    for _ in range(copies):
+        yield (f"(VllmWorkerProcess pid={rng.randint(100, 32767)}) INFO {clock.tick()} worker.py:267] "
+               f"model weights take {rng.randint(1, 70)}.57GiB; non_torch_memory takes 0.10GiB;")
+
+
+def write_lines(path: str | Path, lines: Iterable[str], newline: str = "\n") -> int:
+    """Write `lines`, each ended by `newline`; returns the bytes written."""
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        batch: list[str] = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) == 8192:
+                out.write(newline.join(batch) + newline)
+                batch.clear()
+        if batch:
+            out.write(newline.join(batch) + newline)
+    return Path(path).stat().st_size
 
 
 def parse_size(text: str) -> int:
@@ -416,9 +499,15 @@ def main() -> None:
     parser.add_argument("--style", choices=STYLES, default="v1")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--startup", type=int, metavar="LINES", help="write a start-up log of LINES lines instead")
+    parser.add_argument("--storm", type=int, metavar="COPIES", help="write a vLLM 0.4.1 start and COPIES OOM blocks")
+    parser.add_argument("--repeated", type=int, metavar="LINES", help="write LINES worker memory lines (CRLF)")
     args = parser.parse_args()
     if args.startup:
         write_startup(args.out, args.style, args.startup, args.seed)
+    elif args.storm is not None:
+        print(f"{write_lines(args.out, storm_lines(args.storm, args.seed))} bytes written to {args.out}")
+    elif args.repeated is not None:
+        print(f"{write_lines(args.out, repeated_lines(args.repeated, args.seed), CRLF)} bytes written to {args.out}")
     else:
         print(f"{write_log(args.out, parse_size(args.size), args.style, args.seed)} bytes written to {args.out}")
 

@@ -137,7 +137,7 @@ def test_facts_json_contract(bf16_log):
     document = json.loads(result.output)
     jsonschema.validate(document, SCHEMA)
     assert set(document) >= {"logdoctor", "facts", "evidence"}
-    assert document["evidence"]["compute_capability"] == [8]  # the ValueError line
+    assert document["evidence"]["compute_capability"] == {"lines": [8], "count": 1}  # the ValueError line
 
 
 def test_bare_logdoctor_means_diagnose(bf16_log):

@@ -36,6 +36,7 @@ from logdoctor.cache import PickledList
 from logdoctor.knowledge import Entry
 from logdoctor.match.conditions import evaluate
 from logdoctor.match.signatures import Signature, mask
+from logdoctor.parse.repeats import Lines
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -55,13 +56,13 @@ _GRAM = 4  # anchors are indexed by one of their 4-character substrings
 
 @dataclass
 class Hit:
-    """A log line that matched a signature."""
+    """The log lines that matched a signature: the best one (`line`, `text`), and all of them bounded."""
 
     line: int
     text: str
     similarity: float
     signature: Signature
-    count: int = 1
+    lines: Lines = field(default_factory=Lines)
     level: str | None = None  # the line's log level, when its header gave one
 
     def decisive(self, ready_line: int | None) -> bool:
@@ -78,6 +79,10 @@ class Hit:
         if self.signature.decisive and not self.decisive(ready_line):
             return _DEMOTED_WEIGHT
         return min(1.0, self.signature.weight)
+
+    @property
+    def count(self) -> int:
+        return self.lines.count
 
 
 @dataclass
@@ -206,9 +211,9 @@ class SignatureMatcher:
                 continue
             hit = self.hits.get(key)
             if hit is None:
-                self.hits[key] = Hit(number, message.strip()[:500], similarity, signature, level=level)
+                self.hits[key] = Hit(number, message.strip()[:500], similarity, signature, Lines.of([number]), level)
             else:
-                hit.count += 1
+                hit.lines.add(number)
                 if similarity > hit.similarity or (similarity == hit.similarity and _graver(level, hit.level)):
                     hit.line, hit.text, hit.similarity, hit.level = number, message.strip()[:500], similarity, level
 

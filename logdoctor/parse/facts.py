@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from logdoctor.parse import Event, hardware
+from logdoctor.parse.repeats import Lines, masked, union
 from logdoctor.report.redact import redact_value
 
-MAX_EVIDENCE_LINES = 12
 _LIST_FACTS = frozenset({"gpus"})
 # The engine's auto-fit (0.32+, `--max-model-len auto`) comes after the config dump and replaces its
 # max_seq_len: the length it states is the one the server runs with.
@@ -53,18 +53,32 @@ _SIZE_IN_NAME = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)[bB](?![a-zA-Z])")
 class _Candidate:
     value: object
     strength: int
-    lines: list[int]
+    lines: Lines
     process: str | None
 
 
 @dataclass
 class FactSheet:
-    """The facts of one log: values, evidence line numbers, and values that differ per process."""
+    """The facts of one log: values, evidence line numbers, and values that differ per process.
+
+    `evidence` keeps, per fact, the first and the last few line numbers that show it (repeats.py);
+    `evidence_count` says how many lines did."""
 
     facts: dict[str, object] = field(default_factory=dict)
     evidence: dict[str, list[int]] = field(default_factory=dict)
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fact -> the facts it was derived from
     per_process: dict[str, dict[str, object]] = field(default_factory=dict)
+    evidence_count: dict[str, int] = field(default_factory=dict)
+
+    def set_evidence(self, name: str, lines: Lines) -> None:
+        self.evidence[name] = lines.shown
+        self.evidence_count[name] = lines.count
+
+    def evidence_lines(self, name: str) -> Lines:
+        """The evidence of `name` as it was kept (its shown lines and its count)."""
+        lines = Lines.of(self.evidence.get(name, []))
+        lines.count = self.evidence_count.get(name, lines.count)
+        return lines
 
     def get(self, name: str, default: object = None) -> object:
         return self.facts.get(name, default)
@@ -76,8 +90,11 @@ class FactSheetBuilder:
     def __init__(self) -> None:
         self._best: dict[str, _Candidate] = {}
         self._per_process: dict[str, dict[str, object]] = {}
-        self._gpus: dict[str, list[int]] = {}
+        self._gpus: dict[str, Lines] = {}
         self._error: Event | None = None
+        self._error_key: tuple[str, str] = ("", "")
+        self._error_lines = Lines()
+        # Distinct errors, by their text with the numbers masked: an error storm is one error.
         self._errors_seen: set[tuple[str, str]] = set()
         self._engine_streams: set[str] = set()
         self._held: dict[str, list[Event]] = {}
@@ -107,7 +124,7 @@ class FactSheetBuilder:
         for name, value in event.facts.items():
             if name == "gpus":
                 for gpu in value:  # type: ignore[union-attr]
-                    self._gpus.setdefault(gpu, []).append(event.line)
+                    self._gpus.setdefault(gpu, Lines()).add(event.line)
                 continue
             self._offer(name, value, strength, event)
 
@@ -119,24 +136,30 @@ class FactSheetBuilder:
             if _cut_of(value, current.value):
                 return
             if _cut_of(current.value, value):  # the whole name replaces its cut, whatever the sources
-                self._best[name] = _Candidate(value, max(strength, current.strength), [event.line], event.process)
+                self._best[name] = _Candidate(value, max(strength, current.strength), Lines.of([event.line]),
+                                              event.process)
                 return
         if current is None or strength > current.strength:
-            self._best[name] = _Candidate(value, strength, [event.line], event.process)
+            self._best[name] = _Candidate(value, strength, Lines.of([event.line]), event.process)
         elif _same(value, current.value):
-            if len(current.lines) < MAX_EVIDENCE_LINES and event.line not in current.lines:
-                current.lines.append(event.line)
+            current.lines.add(event.line)
         elif strength == current.strength and event.process != current.process and event.process:
             per = self._per_process.setdefault(name, {})
             per.setdefault(current.process or "main", current.value)
             per.setdefault(event.process, value)
 
     def _add_error(self, event: Event) -> None:
-        key = (event.facts.get("error_type", ""), event.facts.get("error_message", ""))
+        """The error of the log is the strongest, the last of equal strength; one repeated with other
+        numbers (an error storm) stays the first of its kind, its repeats counted as its evidence."""
+        key = (event.facts.get("error_type", ""), masked(event.facts.get("error_message", "")))
         self._errors_seen.add(key)
         current = self._error
-        if current is None or event.strength >= current.strength:
-            self._error = event
+        if current is not None and key == self._error_key:
+            self._error_lines.add(event.line)
+            if event.strength > current.strength:  # the same error, from a surer source (its exception line)
+                self._error = event
+        elif current is None or event.strength >= current.strength:
+            self._error, self._error_key, self._error_lines = event, key, Lines.of([event.line])
 
     def result(self) -> FactSheet:
         if not self._engine_streams:
@@ -147,15 +170,15 @@ class FactSheetBuilder:
         sheet = FactSheet()
         for name, candidate in self._best.items():
             sheet.facts[name] = candidate.value
-            sheet.evidence[name] = sorted(candidate.lines)
+            sheet.set_evidence(name, candidate.lines)
         if self._gpus:
             sheet.facts["gpus"] = list(self._gpus)
-            sheet.evidence["gpus"] = sorted({n for lines in self._gpus.values() for n in lines})[:MAX_EVIDENCE_LINES]
+            sheet.set_evidence("gpus", union(self._gpus.values()))
         if self._error is not None:
             for name in _ERROR_FACTS:
                 if self._error.facts.get(name):
                     sheet.facts[name] = self._error.facts[name]
-                    sheet.evidence[name] = [self._error.line]
+                    sheet.set_evidence(name, self._error_lines)
             sheet.facts["error_count"] = len(self._errors_seen)
         sheet.per_process = {k: v for k, v in self._per_process.items() if len(set(map(str, v.values()))) > 1}
         sheet.facts = {name: redact_value(value) for name, value in sheet.facts.items()}
@@ -192,8 +215,7 @@ def _set_derived(sheet: FactSheet, name: str, value: object, *sources: str) -> N
         return
     sheet.facts[name] = value
     sheet.derived[name] = tuple(source for source in sources if source in sheet.facts)
-    lines = sorted({n for source in sources for n in sheet.evidence.get(source, [])})
-    sheet.evidence[name] = lines[:MAX_EVIDENCE_LINES]
+    sheet.set_evidence(name, union(sheet.evidence_lines(source) for source in sources if source in sheet.evidence))
 
 
 def model_family(*names: object) -> str | None:

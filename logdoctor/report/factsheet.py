@@ -50,11 +50,19 @@ def format_value(name: str, value: object) -> str:
     return str(value) + _UNITS.get(name, "")
 
 
-def _lines(numbers: list[int]) -> str:
+def line_numbers(numbers: list[int], count: int | None = None, head: int = 4) -> str:
+    """Evidence lines as a person reads them: `5`, `3, 9, 12`, or, when more lines show it than are
+    listed, the first few, the last and the count: `1, 2, 3, 4, …, 999998 (1,000,000 lines)`."""
+    count = len(numbers) if count is None else count
+    if count <= head or len(numbers) <= head:
+        return ", ".join(map(str, numbers))
+    return f"{', '.join(map(str, numbers[:head]))}, …, {numbers[-1]} ({count:,} lines)"
+
+
+def _lines(numbers: list[int], count: int | None = None) -> str:
     if not numbers:
         return ""
-    shown = ", ".join(map(str, numbers[:4]))
-    return f"line {shown}" if len(numbers) == 1 else f"lines {shown}{', …' if len(numbers) > 4 else ''}"
+    return f"{'line' if len(numbers) == 1 else 'lines'} {line_numbers(numbers, count)}"
 
 
 def _shown_by(sheet: FactSheet, name: str) -> str:
@@ -62,7 +70,7 @@ def _shown_by(sheet: FactSheet, name: str) -> str:
     lines are its evidence."""
     if name in sheet.derived:
         return f"from {', '.join(sheet.derived[name])}" if sheet.derived[name] else ""
-    return _lines(sheet.evidence.get(name, []))
+    return _lines(sheet.evidence.get(name, []), sheet.evidence_count.get(name))
 
 
 def render(sheet: FactSheet, stats: ReadStats, title: str = "facts", width: int = FALLBACK_WIDTH) -> str:
@@ -72,7 +80,8 @@ def render(sheet: FactSheet, stats: ReadStats, title: str = "facts", width: int 
     header = len(out)
     sections = [*SECTIONS, ("other", tuple(sorted(set(sheet.facts) - {n for _, ns in SECTIONS for n in ns})))]
     room = width - 4 - _NAME - 1  # for the value and the lines
-    lines_width = max((columns(_lines(numbers)) for numbers in sheet.evidence.values()), default=0)
+    lines_width = max((columns(_lines(numbers, sheet.evidence_count.get(name))) for name, numbers in
+                       sheet.evidence.items()), default=0)
     value_width = min(_VALUE, room - 1 - lines_width)
     if value_width < _MIN_VALUE:  # too narrow for the lines column: values only
         value_width, lines_width = room, 0

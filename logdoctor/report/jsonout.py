@@ -21,7 +21,8 @@ def facts_document(analysis: Analysis) -> dict:
         "schema_version": SCHEMA_VERSION,
         "logdoctor": __version__,
         "facts": dict(sheet.facts),
-        "evidence": {name: list(lines) for name, lines in sheet.evidence.items()},
+        "evidence": {name: {"lines": list(lines), "count": sheet.evidence_count.get(name, len(lines))}
+                     for name, lines in sheet.evidence.items()},
     }
     if sheet.derived:
         document["derived"] = {name: list(sources) for name, sources in sheet.derived.items()}
@@ -36,7 +37,7 @@ def diagnosis_document(diagnosis: Diagnosis, report: Report) -> dict:
     entry = diagnosis.entry
     evidence: list[dict] = [
         {"kind": "line", "line": hit.line, "text": hit.text, "similarity": round(hit.similarity, 3),
-         "count": hit.count, "decisive": hit.signature.decisive}
+         "lines": hit.lines.shown, "count": hit.count, "decisive": hit.signature.decisive}
         for hit in diagnosis.hits
     ]
     evidence += [{"kind": "fact", "fact": name, "value": value} for name, value in diagnosis.condition_facts.items()

@@ -77,7 +77,7 @@ def _remedies(diagnosis: Diagnosis, report: Report) -> list[str]:
 
 
 def _evidence(diagnosis: Diagnosis) -> list[str]:
-    lines = [f"{hit.line}{f' (×{hit.count})' if hit.count > 1 else ''}: {hit.text}"
+    lines = [f"{hit.line}{f' (×{hit.count:,}, last on line {hit.lines.newest})' if hit.count > 1 else ''}: {hit.text}"
              for hit in diagnosis.hits[:EVIDENCE_LINES]]
     return ["Evidence from the log (line: text):", "", *fenced(lines), ""] if lines else []
 
@@ -132,7 +132,8 @@ def _facts_table(report: Report) -> list[str]:
     sheet = report.analysis.sheet
     rows = ["| fact | value | lines |", "| --- | --- | --- |"]
     rows += [f"| {name} | {_cell(factsheet.format_value(name, value))} | "
-             f"{', '.join(map(str, sheet.evidence.get(name, [])[:6])) or ' '} |" for name, value in sheet.facts.items()]
+             f"{factsheet.line_numbers(sheet.evidence.get(name, []), sheet.evidence_count.get(name), head=6) or ' '} |"
+             for name, value in sheet.facts.items()]
     return _details(f"All facts ({len(sheet.facts)})", rows) if sheet.facts else []
 
 

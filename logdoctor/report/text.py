@@ -87,7 +87,7 @@ def _why(diagnosis: Diagnosis, room: int, layout: Layout) -> list[list[str]]:
         blocks.append(terminal.wrap(layout.clean(f'symptom matches "{diagnosis.symptom}" '
                                                  f'({diagnosis.symptom_similarity:.2f})'), room, rest="  "))
     for hit in diagnosis.hits[:HITS_VERBOSE if layout.verbose else HITS_SHOWN]:
-        times = f" (×{hit.count})" if hit.count > 1 else ""
+        times = f" (×{hit.count:,}, last on line {hit.lines.newest})" if hit.count > 1 else ""
         evidence = terminal.wrap(f"line {hit.line}{times}: {layout.clean(hit.text)}", room, rest="  ")
         blocks.append(evidence if layout.verbose else terminal.clip(evidence, EVIDENCE_LINES, room))
     return blocks
