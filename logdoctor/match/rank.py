@@ -36,7 +36,9 @@ from logdoctor.cache import PickledList
 from logdoctor.knowledge import Entry
 from logdoctor.match.conditions import evaluate
 from logdoctor.match.signatures import Signature, mask
-from logdoctor.parse.repeats import Lines
+from logdoctor.parse.memo import HAS_DIGIT as _HAS_DIGIT
+from logdoctor.parse.memo import Memo
+from logdoctor.parse.repeats import Lines, masked
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -185,10 +187,27 @@ def _grams(text: str) -> list[str]:
     return [text[i:i + _GRAM] for i in range(len(text) - _GRAM + 1)]
 
 
+@dataclass(frozen=True, slots=True)
+class _Verdicts:
+    """What the signatures say of every message with one masked text (repeats.masked).
+
+    `fixed`: the verdicts that hold for all of them, found once: literals without digits, and
+    templates when masking for them (signatures.mask) left no digit, all reached by anchors without
+    digits (whether such a literal is in a line does not depend on its digits). `recheck`: the
+    candidates tried on each line: regexes, literals with digits, templates that compare digits.
+    `digit_anchors`: the anchors with digits that may be in such a message, looked for in each line.
+    """
+
+    fixed: tuple[tuple[tuple[int, int], float], ...]
+    recheck: tuple[tuple[int, int], ...]
+    digit_anchors: tuple[str, ...]
+
+
 class SignatureMatcher:
     """Sees each prefiltered line once and records which entries' signatures it matches.
 
-    A line is tried only against the signatures whose anchors it contains.
+    A line is tried only against the signatures whose anchors it contains, and a message repeated
+    with other numbers only against those whose verdict may depend on them.
     """
 
     def __init__(self, index: SignatureIndex) -> None:
@@ -196,26 +215,71 @@ class SignatureMatcher:
         self.entries = index.entries
         self.anchors = index.anchors
         self.hits: dict[tuple[int, int], Hit] = {}
+        self._verdicts: Memo[bytes, _Verdicts] = Memo()
+        self._rechecked: Memo[str, tuple[tuple[tuple[int, int], float], ...]] = Memo()  # exact message -> verdicts
+        self._digit_anchors = [(masked(anchor), anchor) for anchor in index.anchors if _HAS_DIGIT(anchor)]
 
     def observe(self, number: int, message: str, level: str | None = None) -> None:
+        key = masked(message)
+        verdicts = self._verdicts.get(key)
+        if verdicts is None:
+            verdicts = self._verdicts.remember(key, self._verdicts_of(message, key))
+        for signature_key, similarity in verdicts.fixed:
+            self._hit(signature_key, number, message, similarity, level)
+        if verdicts.recheck or verdicts.digit_anchors:
+            rechecked = self._rechecked.get(message)
+            if rechecked is None:
+                rechecked = self._rechecked.remember(message, self._recheck(message, verdicts))
+            for signature_key, similarity in rechecked:
+                self._hit(signature_key, number, message, similarity, level)
+
+    def _recheck(self, message: str, verdicts: _Verdicts) -> tuple[tuple[tuple[int, int], float], ...]:
+        """The verdicts that depend on the message's digits (once per exact message)."""
+        candidates = set(verdicts.recheck)
+        for anchor in verdicts.digit_anchors:
+            if anchor in message:
+                candidates.update(self.index.by_anchor[anchor])
+        masked_text: str | None = None
+        found = []
+        for signature_key in sorted(candidates):
+            signature = self.index.signatures[signature_key[0]][signature_key[1]]
+            if signature.kind == "template" and masked_text is None:
+                masked_text = mask(message)
+            similarity = signature.similarity(message, masked_text)
+            if similarity > 0:
+                found.append((signature_key, similarity))
+        return tuple(found)
+
+    def _verdicts_of(self, message: str, key: bytes) -> _Verdicts:
         candidates: set[tuple[int, int]] = set()
         for literal in self.index.anchors_in(message):
-            candidates.update(self.index.by_anchor[literal])
-        masked: str | None = None
-        for key in sorted(candidates):
-            signature = self.index.signatures[key[0]][key[1]]
-            if signature.kind == "template" and masked is None:
-                masked = mask(message)
-            similarity = signature.similarity(message, masked)
-            if similarity <= 0:
+            if not _HAS_DIGIT(literal):
+                candidates.update(self.index.by_anchor[literal])
+        masked_text = mask(message)
+        # mask() tells digits apart only as digits, but for `0x`: a hex number there may be a word elsewhere
+        templates_fixed = not _HAS_DIGIT(masked_text) and b"0x" not in key
+        fixed, recheck = [], []
+        for signature_key in sorted(candidates):
+            signature = self.index.signatures[signature_key[0]][signature_key[1]]
+            if signature.kind == "regex" or (signature.kind == "literal" and _HAS_DIGIT(signature.pattern)) or (
+                    signature.kind == "template" and not templates_fixed):
+                recheck.append(signature_key)
                 continue
-            hit = self.hits.get(key)
-            if hit is None:
-                self.hits[key] = Hit(number, message.strip()[:500], similarity, signature, Lines.of([number]), level)
-            else:
-                hit.lines.add(number)
-                if similarity > hit.similarity or (similarity == hit.similarity and _graver(level, hit.level)):
-                    hit.line, hit.text, hit.similarity, hit.level = number, message.strip()[:500], similarity, level
+            similarity = signature.similarity(message, masked_text)
+            if similarity > 0:
+                fixed.append((signature_key, similarity))
+        digit_anchors = tuple(anchor for masked_anchor, anchor in self._digit_anchors if masked_anchor in key)
+        return _Verdicts(tuple(fixed), tuple(recheck), digit_anchors)
+
+    def _hit(self, key: tuple[int, int], number: int, message: str, similarity: float, level: str | None) -> None:
+        hit = self.hits.get(key)
+        if hit is None:
+            self.hits[key] = Hit(number, message.strip()[:500], similarity, self.index.signatures[key[0]][key[1]],
+                                 Lines.of([number]), level)
+        else:
+            hit.lines.add(number)
+            if similarity > hit.similarity or (similarity == hit.similarity and _graver(level, hit.level)):
+                hit.line, hit.text, hit.similarity, hit.level = number, message.strip()[:500], similarity, level
 
 
 def _graver(level: str | None, than: str | None) -> bool:

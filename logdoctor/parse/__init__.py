@@ -5,6 +5,11 @@ line reaches the Lark parsers only if it contains one of the literal anchors: th
 message templates (derived from grammar/messages.lark), the markers of exceptions and tracebacks,
 and the process tags and file names that date the engine. Everything after the prefilter runs on
 a few hundred lines per log, whatever its size.
+
+And a line repeated with other numbers (an error storm, a crash loop) is not parsed again: its
+envelope is read at the offsets of the first one (parse/memo.py), and its templates' facts are
+those of its exact message if seen before, else, from a process already seen with it, those the
+first one stated (the fact sheet keeps one value per process and counts the rest as evidence).
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from logdoctor.parse import envelope, messages
+from logdoctor.parse.memo import HAS_DIGIT as _HAS_DIGIT
+from logdoctor.parse.memo import EnvelopeRecipe, Memo
 from logdoctor.parse.outcome import OutcomeTracker
+from logdoctor.parse.repeats import masked
 from logdoctor.read.scan import LiteralScanner, literal_pattern
 from logdoctor.read.source import Line
 
@@ -90,6 +98,12 @@ ERROR_RULES = frozenset({
 })
 
 
+# What a message's templates state, in order: (rule, facts, offset of the error message or None,
+# the error facts a template quotes, taken out of its facts).
+_Templates = tuple[tuple[str, dict, "int | None", dict], ...]
+MAX_PROCESSES = 4096  # processes remembered per repeated message: a crash loop starts new pids without end
+
+
 @dataclass(slots=True)
 class Event:
     """Something one line states: facts it carries, an error it raised, or evidence for the KB."""
@@ -137,20 +151,36 @@ class LineParser:
         self._message_anchors = literal_pattern(self._by_literal)
         self._extra_anchors = tuple(extra_anchors)
         self.literals = prefilter_literals(self._extra_anchors)  # the reader may skip lines holding none of these
-        self.prefilter = LiteralScanner(self.literals)
+        # masked line -> (whether it passes the prefilter, None: ask for each line; how to read its envelope)
+        self._lines: Memo[bytes, tuple[bool | None, EnvelopeRecipe | None]] = Memo()
+        self._set_prefilter(self.literals)
         self._context = _Context()
         self.last_message: str | None = None  # message of the last line that passed the prefilter
         self.last_level: str | None = None  # and its level (INFO, WARNING, ERROR...), None when it has none
         self.outcome = OutcomeTracker()
+        self._templates: Memo[tuple[str, str], _Templates] = Memo()  # (message, header kind) -> its templates
+        # (masked message, header kind) -> (process, stream) -> the templates of the first such line
+        self._repeats: Memo[tuple[bytes, str], dict[tuple[str | None, str | None], _Templates]] = Memo()
 
     def feed(self, line: Line) -> list[Event]:
         """Events of one line (most lines: none, after one regex search)."""
         text = line.text
-        if not self.prefilter.contains(text):
+        key = masked(text)
+        known = self._lines.get(key)
+        passes = known[0] if known is not None else None
+        if passes is None:
+            passes = self.prefilter.contains(text)
+        if not passes:
+            if known is None:
+                self._lines.remember(key, (self._same_verdict(key, passes), None))
             self.last_message = None
             self._remember(text)
             return []
-        env = envelope.split(text)
+        if known is None:
+            env = envelope.split(text)
+            self._lines.remember(key, (self._same_verdict(key, passes), EnvelopeRecipe.of(env, text)))
+        else:
+            env = known[1].apply(text) if known[1] is not None else envelope.split(text)
         self.last_message, self.last_level = env.message, env.level
         message, _address = messages.unwrap(env.message)
         wrapper = messages.XOSCAR_WRAPPER.search(env.message) if "[address=" in env.message else None
@@ -164,24 +194,12 @@ class LineParser:
             events.append(Event(line.number, "hint", {"remote_address": address}, message, process, env.level, 1))
         error_text = None
         rule_error: Event | None = None
-        parsed_from_start: set[str] = set()
-        for match in self._message_anchors.finditer(message):
-            for anchor in self._by_literal[match.group()]:
-                if not anchor.at_anchor:
-                    if anchor.rule in parsed_from_start:
-                        continue
-                    parsed_from_start.add(anchor.rule)
-                if anchor.rule == "server_ready" and env.kind in _XINFERENCE_HEADERS:
-                    continue  # Xinference's own REST server is up: that says nothing of the model
-                facts = messages.parse(message, anchor, match.start())
-                if facts is None:
-                    continue
-                stated_error = {name: facts.pop(name) for name in _ERROR_FACTS if name in facts}
-                if stated_error and rule_error is None:  # a template that quotes an error (a client's body)
-                    rule_error = Event(line.number, "error_line", stated_error, message, process, env.level, 2)
-                events.append(Event(line.number, anchor.rule, facts, message, process, env.level))
-                if anchor.rule in ERROR_RULES and error_text is None:
-                    error_text = message[match.start():] if anchor.at_anchor else message
+        for rule, facts, error_start, stated_error in self._templates_of(message, env.kind, process, line.stream):
+            if stated_error and rule_error is None:  # a template that quotes an error (a client's body)
+                rule_error = Event(line.number, "error_line", stated_error, message, process, env.level, 2)
+            events.append(Event(line.number, rule, facts, message, process, env.level))
+            if error_start is not None and error_text is None:
+                error_text = message[error_start:]
         error = self._error(message, env, line.number, process) or rule_error
         if error is None and error_text is not None:
             error = Event(line.number, "error_line", {"error_message": error_text.strip()}, message, process,
@@ -192,6 +210,58 @@ class LineParser:
                              line.stream)
         self._remember(env.message, parsed=True)
         return events
+
+    def _set_prefilter(self, literals: list[str]) -> None:
+        self.prefilter = LiteralScanner(literals)
+        self._digit_literals = [masked(literal) for literal in literals if _HAS_DIGIT(literal)]
+        self._lines.clear()
+
+    def _same_verdict(self, key: bytes, passes: bool) -> bool | None:
+        """The prefilter's verdict on every line with this masked text: the same, unless one of its
+        literals with digits may be there (in a line with other digits, it may not)."""
+        return None if any(literal in key for literal in self._digit_literals) else passes
+
+    def _templates_of(self, message: str, kind: str, process: str | None, stream: str | None) -> _Templates:
+        """The templates a message states, each (rule, facts, where an error message starts or None).
+
+        Parsed once per exact message; a message repeated with other numbers by a process (and
+        stream) that already printed it replays what the first one stated, unparsed: the fact
+        sheet keeps the first value per process anyway, and counts the repeats as its evidence."""
+        key = (masked(message), kind)
+        seen = self._repeats.get(key)
+        if seen is not None:
+            replay = seen.get((process, stream))
+            if replay is not None:
+                return replay
+        found = self._templates.get((message, kind))
+        if found is None:
+            found = self._templates.remember((message, kind), self._parse_templates(message, kind))
+        if seen is None:
+            seen = self._repeats.remember(key, {})
+        if len(seen) < MAX_PROCESSES:
+            seen[(process, stream)] = found
+        return found
+
+    def _parse_templates(self, message: str, kind: str) -> _Templates:
+        found: list[tuple[str, dict, int | None, dict]] = []
+        parsed_from_start: set[str] = set()
+        has_error = False
+        for match in self._message_anchors.finditer(message):
+            for anchor in self._by_literal[match.group()]:
+                if not anchor.at_anchor:
+                    if anchor.rule in parsed_from_start:
+                        continue
+                    parsed_from_start.add(anchor.rule)
+                if anchor.rule == "server_ready" and kind in _XINFERENCE_HEADERS:
+                    continue  # Xinference's own REST server is up: that says nothing of the model
+                facts = messages.parse(message, anchor, match.start())
+                if facts is not None:
+                    error_start = None
+                    if anchor.rule in ERROR_RULES and not has_error:
+                        error_start, has_error = (match.start() if anchor.at_anchor else 0), True
+                    stated_error = {name: facts.pop(name) for name in _ERROR_FACTS if name in facts}
+                    found.append((anchor.rule, facts, error_start, stated_error))
+        return tuple(found)
 
     def _remember(self, message: str, parsed: bool = False) -> None:
         context = self._context
@@ -208,7 +278,7 @@ class LineParser:
             return {}
         context.hint_budget -= 1
         if not context.hint_budget:  # hints are read no more: a worker tag alone no longer makes a line worth parsing
-            self.prefilter = LiteralScanner(prefilter_literals(self._extra_anchors, hints=False))
+            self._set_prefilter(prefilter_literals(self._extra_anchors, hints=False))
         hints: dict = {}
         for tag in env.tags:
             name = tag.split(" ", 1)[0]

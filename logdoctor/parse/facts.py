@@ -92,10 +92,10 @@ class FactSheetBuilder:
         self._per_process: dict[str, dict[str, object]] = {}
         self._gpus: dict[str, Lines] = {}
         self._error: Event | None = None
-        self._error_key: tuple[str, str] = ("", "")
+        self._error_key: tuple[str, bytes] = ("", b"")
         self._error_lines = Lines()
         # Distinct errors, by their text with the numbers masked: an error storm is one error.
-        self._errors_seen: set[tuple[str, str]] = set()
+        self._errors_seen: set[tuple[str, bytes]] = set()
         self._engine_streams: set[str] = set()
         self._held: dict[str, list[Event]] = {}
 
