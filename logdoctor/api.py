@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import takewhile
+from itertools import repeat, takewhile
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Union
 
@@ -41,7 +41,7 @@ from logdoctor.pipeline import Analysis, analyze
 from logdoctor.report import remedies
 
 __all__ = ["KnowledgeBase", "Report", "Source", "Verdict", "analysis_of", "default_knowledge_base", "diagnose",
-           "facts"]
+           "diagnose_many", "facts"]
 
 Source = Union[str, bytes, "os.PathLike[str]", IO[bytes], IO[str]]
 DEFAULT_TOP = 5  # causes a report shows unless asked for more
@@ -55,12 +55,22 @@ class KnowledgeBase:
     """
 
     def __init__(self, *folders: str | os.PathLike[str], builtin: bool = True) -> None:
-        self.base, self.index = compiled.load([Path(f) for f in folders], include_builtin=builtin)
+        self.folders: tuple[Path, ...] | None = tuple(Path(f) for f in folders)
+        self.builtin = builtin
+        self.base, self.index = compiled.load(list(self.folders), include_builtin=builtin)
+
+    def __reduce__(self) -> tuple:
+        """Sent to another process (a pool's worker) as where it was loaded from: the worker loads it
+        from the cache in milliseconds instead of unpickling every entry sent over a pipe."""
+        if self.folders is None:
+            return super().__reduce__()
+        return _load_knowledge_base, (self.folders, self.builtin)
 
     @classmethod
     def of(cls, base: knowledge.KnowledgeBase, index: SignatureIndex | None = None) -> KnowledgeBase:
         """Wrap an already loaded knowledge base (kb check runs fixtures against the one it checks)."""
         made = cls.__new__(cls)
+        made.folders, made.builtin = None, True
         made.base, made.index = base, index if index is not None else SignatureIndex(base.entries)
         return made
 
@@ -72,6 +82,10 @@ class KnowledgeBase:
     def warnings(self) -> list[str]:
         """Entries that could not be loaded, and why (the rest still work)."""
         return list(self.base.warnings)
+
+
+def _load_knowledge_base(folders: tuple[Path, ...], builtin: bool) -> KnowledgeBase:
+    return KnowledgeBase(*folders, builtin=builtin)
 
 
 _default: KnowledgeBase | None = None
@@ -151,6 +165,41 @@ def diagnose(source: Source | Sequence[Source] | None = None, *, symptom: str | 
     sheet = analysis.sheet.facts
     diagnoses = rank(matcher, sheet, symptom, ready_line=analysis.outcome.ready_line)
     return Report(analysis, diagnoses, symptom, remedies.computed_values(sheet), kb.warnings)
+
+
+def diagnose_many(sources: Iterable[Source | Sequence[Source]], *, symptom: str | None = None,
+                  kb: KnowledgeBase | None = None, jobs: int = 1) -> Iterator[Report]:
+    """Each source diagnosed on its own, the reports in the order of the sources.
+
+    Everything that does not depend on the log is made once and reused: the knowledge base and
+    its index, the grammars, the prefilter's compiled literals, and the parses and signature
+    verdicts of messages already met (parse/memo.py). With `jobs` > 1 the logs are shared out
+    among that many processes, each loading the knowledge base once (from the cache); sources
+    must then be picklable (paths, text, bytes), and an error of one log (`InputError`) is
+    raised when its report is reached. The sources are all taken at the start.
+    """
+    kb = kb or default_knowledge_base()
+    if jobs <= 1:
+        for source in sources:
+            yield diagnose(source, symptom=symptom, kb=kb)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    diagnose(b"", kb=kb)  # loads the grammars and the prefilter here, for forked workers to inherit
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(kb,)) as pool:
+        yield from pool.map(_diagnose_in_worker, sources, repeat(symptom), chunksize=4)
+
+
+_worker_kb: KnowledgeBase | None = None
+
+
+def _start_worker(kb: KnowledgeBase) -> None:
+    global _worker_kb
+    _worker_kb = kb
+
+
+def _diagnose_in_worker(source: Source | Sequence[Source], symptom: str | None) -> Report:
+    return diagnose(source, symptom=symptom, kb=_worker_kb)
 
 
 def facts(source: Source | Sequence[Source] | None = None,

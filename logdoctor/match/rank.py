@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from logdoctor.cache import PickledList
 from logdoctor.knowledge import Entry
@@ -187,6 +188,9 @@ def _grams(text: str) -> list[str]:
     return [text[i:i + _GRAM] for i in range(len(text) - _GRAM + 1)]
 
 
+_Verdict = tuple[tuple[int, int], float]  # (entry, signature) and similarity
+
+
 @dataclass(frozen=True, slots=True)
 class _Verdicts:
     """What the signatures say of every message with one masked text (repeats.masked).
@@ -198,9 +202,14 @@ class _Verdicts:
     `digit_anchors`: the anchors with digits that may be in such a message, looked for in each line.
     """
 
-    fixed: tuple[tuple[tuple[int, int], float], ...]
+    fixed: tuple[_Verdict, ...]
     recheck: tuple[tuple[int, int], ...]
     digit_anchors: tuple[str, ...]
+
+
+# Per signature index: masked message -> _Verdicts, exact message -> rechecked verdicts, anchors with digits.
+_MEMOS: WeakKeyDictionary[SignatureIndex, tuple[Memo[bytes, _Verdicts], Memo[str, tuple[_Verdict, ...]],
+                                               list[tuple[bytes, str]]]] = WeakKeyDictionary()
 
 
 class SignatureMatcher:
@@ -215,9 +224,10 @@ class SignatureMatcher:
         self.entries = index.entries
         self.anchors = index.anchors
         self.hits: dict[tuple[int, int], Hit] = {}
-        self._verdicts: Memo[bytes, _Verdicts] = Memo()
-        self._rechecked: Memo[str, tuple[tuple[tuple[int, int], float], ...]] = Memo()  # exact message -> verdicts
-        self._digit_anchors = [(masked(anchor), anchor) for anchor in index.anchors if _HAS_DIGIT(anchor)]
+        memos = _MEMOS.get(index)  # verdicts depend on the index and the text only: kept for the process
+        if memos is None:
+            memos = _MEMOS[index] = (Memo(), Memo(), [(masked(a), a) for a in index.anchors if _HAS_DIGIT(a)])
+        self._verdicts, self._rechecked, self._digit_anchors = memos
 
     def observe(self, number: int, message: str, level: str | None = None) -> None:
         key = masked(message)
@@ -233,7 +243,7 @@ class SignatureMatcher:
             for signature_key, similarity in rechecked:
                 self._hit(signature_key, number, message, similarity, level)
 
-    def _recheck(self, message: str, verdicts: _Verdicts) -> tuple[tuple[tuple[int, int], float], ...]:
+    def _recheck(self, message: str, verdicts: _Verdicts) -> tuple[_Verdict, ...]:
         """The verdicts that depend on the message's digits (once per exact message)."""
         candidates = set(verdicts.recheck)
         for anchor in verdicts.digit_anchors:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 from logdoctor.parse import envelope, messages
 from logdoctor.parse.memo import HAS_DIGIT as _HAS_DIGIT
@@ -101,6 +102,26 @@ ERROR_RULES = frozenset({
 # What a message's templates state, in order: (rule, facts, offset of the error message or None,
 # the error facts a template quotes, taken out of its facts).
 _Templates = tuple[tuple[str, dict, "int | None", dict], ...]
+# What depends only on the text, not on the log, is remembered for the process: a program that
+# diagnoses many logs meets the same messages again (parse/memo.py). The facts dicts are shared:
+# nothing downstream changes an event's facts.
+_TEMPLATES: Memo[tuple[str, str], _Templates] = Memo()  # (message, header kind) -> its templates
+
+
+@cache
+def _message_anchors() -> tuple[dict[str, list[messages.Anchor]], object]:
+    """The templates' anchors by literal, and one RE2 pattern finding them all in a message."""
+    by_literal: dict[str, list[messages.Anchor]] = {}
+    for anchor in messages.anchors():
+        by_literal.setdefault(anchor.literal, []).append(anchor)
+    return by_literal, literal_pattern(by_literal)
+
+
+@lru_cache(maxsize=8)
+def _line_memo(literals: tuple[str, ...]) -> tuple[list[bytes], Memo[bytes, tuple[bool | None, EnvelopeRecipe | None]]]:
+    """For one prefilter: its literals with digits (masked), and the memo of masked lines -> (whether
+    the line passes, None: ask for each line; how to read its envelope)."""
+    return [masked(literal) for literal in literals if _HAS_DIGIT(literal)], Memo()
 MAX_PROCESSES = 4096  # processes remembered per repeated message: a crash loop starts new pids without end
 
 
@@ -145,20 +166,14 @@ class LineParser:
     """Turns clean lines into events; one instance per log (it keeps traceback context)."""
 
     def __init__(self, extra_anchors: Iterable[str] = ()) -> None:
-        self._by_literal: dict[str, list[messages.Anchor]] = {}
-        for anchor in messages.anchors():
-            self._by_literal.setdefault(anchor.literal, []).append(anchor)
-        self._message_anchors = literal_pattern(self._by_literal)
+        self._by_literal, self._message_anchors = _message_anchors()
         self._extra_anchors = tuple(extra_anchors)
         self.literals = prefilter_literals(self._extra_anchors)  # the reader may skip lines holding none of these
-        # masked line -> (whether it passes the prefilter, None: ask for each line; how to read its envelope)
-        self._lines: Memo[bytes, tuple[bool | None, EnvelopeRecipe | None]] = Memo()
         self._set_prefilter(self.literals)
         self._context = _Context()
         self.last_message: str | None = None  # message of the last line that passed the prefilter
         self.last_level: str | None = None  # and its level (INFO, WARNING, ERROR...), None when it has none
         self.outcome = OutcomeTracker()
-        self._templates: Memo[tuple[str, str], _Templates] = Memo()  # (message, header kind) -> its templates
         # (masked message, header kind) -> (process, stream) -> the templates of the first such line
         self._repeats: Memo[tuple[bytes, str], dict[tuple[str | None, str | None], _Templates]] = Memo()
 
@@ -213,8 +228,7 @@ class LineParser:
 
     def _set_prefilter(self, literals: list[str]) -> None:
         self.prefilter = LiteralScanner(literals)
-        self._digit_literals = [masked(literal) for literal in literals if _HAS_DIGIT(literal)]
-        self._lines.clear()
+        self._digit_literals, self._lines = _line_memo(tuple(literals))
 
     def _same_verdict(self, key: bytes, passes: bool) -> bool | None:
         """The prefilter's verdict on every line with this masked text: the same, unless one of its
@@ -233,9 +247,9 @@ class LineParser:
             replay = seen.get((process, stream))
             if replay is not None:
                 return replay
-        found = self._templates.get((message, kind))
+        found = _TEMPLATES.get((message, kind))
         if found is None:
-            found = self._templates.remember((message, kind), self._parse_templates(message, kind))
+            found = _TEMPLATES.remember((message, kind), self._parse_templates(message, kind))
         if seen is None:
             seen = self._repeats.remember(key, {})
         if len(seen) < MAX_PROCESSES:

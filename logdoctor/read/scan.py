@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterable
+from functools import lru_cache
 
 from logdoctor import cache
 
@@ -69,7 +71,7 @@ class LiteralScanner:
 
     def _hyperscan(self) -> object:
         if self._database is None:
-            self._database = _hyperscan_database(self._literals)
+            self._database = _loaded_database(tuple(self._literals))
         return self._database
 
     def _re2(self) -> tuple[object, object]:
@@ -101,7 +103,13 @@ def literal_pattern(literals: Iterable[str], binary: bool = False) -> object:
     """An RE2 alternation of the literals, longest first, so that `finditer` yields the leftmost-longest
     ones (for str lines, or for byte blocks with `binary`). RE2 compiles hundreds of literals in a
     millisecond where Python's `re` takes tens, and a huge alternation that exhausts its DFA memory
-    falls back to a slower automaton quietly instead of printing to stderr."""
+    falls back to a slower automaton quietly instead of printing to stderr. Compiled once per
+    process for a set of literals: a process that diagnoses many logs asks for the same ones."""
+    return _compiled_pattern(tuple(literals), binary)
+
+
+@lru_cache(maxsize=8)
+def _compiled_pattern(literals: tuple[str, ...], binary: bool) -> object:
     import re2
 
     options = re2.Options()
@@ -118,6 +126,20 @@ def _hyperscan_installed() -> bool:
     except ImportError:
         return False
     return True
+
+
+_per_thread = threading.local()  # a Hyperscan scratch serves one scan at a time: databases are per thread
+
+
+def _loaded_database(literals: tuple[str, ...]) -> object:
+    """The database of these literals, loaded once per process and thread (a few of them kept)."""
+    loaded: dict[tuple[str, ...], object] = _per_thread.__dict__.setdefault("databases", {})
+    database = loaded.get(literals)
+    if database is None:
+        if len(loaded) >= 8:
+            loaded.clear()
+        database = loaded[literals] = _hyperscan_database(list(literals))
+    return database
 
 
 def _hyperscan_database(literals: list[str]) -> object:
