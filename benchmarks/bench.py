@@ -61,6 +61,9 @@ FALLBACK = {"LOGDOCTOR_ENGINE": "re2"}
 # What a diagnosis of a short log cannot avoid importing (python -X importtime -m logdoctor LOG):
 # the start-up latency can be no lower than the interpreter with these.
 FLOOR_IMPORTS = ("click", "lark", "rapidfuzz", "hyperscan", "re2", "packaging.specifiers")
+STORM_COPIES = 60_000  # a vLLM 0.4.1 start, then its OOM block (7 ERROR lines and a 500) this many times
+REPEATED_LINES = 1_000_000  # worker lines stating their weights, CRLF
+MANY_REPEATS = 10  # the corpus logs, this many times over
 
 
 # A child forked from this (large) Python process inherits its peak RSS across exec, so the
@@ -125,14 +128,8 @@ def environment(workdir: Path, engine: dict[str, str] | None = None, cache: Path
 
 def long_log(workdir: Path, size: int, style: str, seed: int) -> Path:
     """The long log for these parameters (and this loggen.py), generated once then reused."""
-    version = hashlib.sha256(Path(loggen.__file__).read_bytes()).hexdigest()[:8]
-    path = workdir / f"serving-{style}-{size}-seed{seed}-{version}.log"
-    if not path.exists():
-        print(f"generating {path} ...", file=sys.stderr)
-        partial = path.with_suffix(".part")
-        loggen.write_log(partial, size, style, seed)
-        partial.rename(path)  # only a complete file has the final name
-    return path
+    return generated(workdir, f"serving-{style}-{size}-seed{seed}",
+                     lambda path: loggen.write_log(path, size, style, seed))
 
 
 def ere(literals: list[str]) -> str:
@@ -196,6 +193,10 @@ def machine() -> str:
             f"Python {platform.python_version()}, {fast}, {grep}")
 
 
+Rows = list[tuple[str, str, str, "bool | None"]]  # figure, measured, target, passed (None: no target)
+CASES = ("long", "storm", "repeated", "many", "startup", "kb")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="400M", help="size of the long log, e.g. 400M or 2G (default 400M)")
@@ -208,12 +209,69 @@ def main() -> None:
     parser.add_argument("--no-fallback", action="store_true", help="skip the run with the fallback engine forced")
     parser.add_argument("--clean", action="store_true", help="delete the long log afterwards")
     parser.add_argument("--markdown", action="store_true", help="print the table for the README")
+    parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES), help="what to measure (default all)")
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus",
+                        help="folder of corpus cases (*/log.txt) for the many-logs case")
+    parser.add_argument("--many-child", nargs=2, type=int, metavar=("JOBS", "REPEATS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.many_child:
+        many_logs_child(args.corpus, *args.many_child)
+        return
     workdir: Path = args.workdir
     workdir.mkdir(parents=True, exist_ok=True)
-    size = loggen.parse_size(args.size)
-    rows: list[tuple[str, str, str, bool | None]] = []  # figure, measured, target, passed (None: no target)
+    rows: Rows = []
+    literals = parse.prefilter_literals(SignatureIndex(knowledge.load().entries).anchors)
+    if "long" in args.cases:
+        rows += long_log_case(args, workdir, literals)
+    for case, write, reference in (
+            ("storm", lambda path: loggen.write_lines(path, loggen.storm_lines(STORM_COPIES, args.seed)),
+             lambda path: loggen.write_lines(path, loggen.storm_lines(1, args.seed))),
+            ("repeated", lambda path: loggen.write_lines(path, loggen.repeated_lines(REPEATED_LINES, args.seed),
+                                                         loggen.CRLF),
+             lambda path: loggen.write_lines(path, loggen.repeated_lines(1, args.seed), loggen.CRLF))):
+        if case in args.cases:
+            rows += repeated_case(case, workdir, generated(workdir, f"{case}-seed{args.seed}", write),
+                                  generated(workdir, f"{case}-reference-seed{args.seed}", reference), literals,
+                                  args.runs)
+    if "many" in args.cases:
+        rows += many_logs_case(args.corpus, args.runs)
+    if "startup" in args.cases:
+        rows += startup_case(args, workdir)
+    if "kb" in args.cases:
+        rows += kb_case(args, workdir)
+    notes = [machine()]
+    command = (f"python benchmarks/bench.py --size {args.size} --style {args.style} --runs {args.runs}"
+               f"{'' if set(args.cases) == set(CASES) else ' --cases ' + ' '.join(args.cases)}")
+    print_table(rows, notes, command, args.markdown)
 
+
+def generated(workdir: Path, name: str, write) -> Path:  # type: ignore[no-untyped-def]
+    """A generated log named for its parameters and this loggen.py, written once then reused."""
+    version = hashlib.sha256(Path(loggen.__file__).read_bytes()).hexdigest()[:8]
+    path = workdir / f"{name}-{version}.log"
+    if not path.exists():
+        print(f"generating {path} ...", file=sys.stderr)
+        partial = path.with_suffix(".part")
+        write(partial)
+        partial.rename(path)
+    return path
+
+
+def grep_run(log: Path, literals: list[str]) -> Run:
+    """`LC_ALL=C grep -c -E` with the prefilter's literals, its output to a file (GNU grep stops at the
+    first match when its output is /dev/null), the median of 3 (a short run is noisy)."""
+    warm(log)
+    greps = [run(["grep", "-c", "-E", ere(literals), str(log)], {**os.environ, "LC_ALL": "C"}) for _ in range(3)]
+    grep = sorted(greps, key=lambda r: r.wall)[1]
+    if grep.status not in (0, 1):
+        sys.exit(f"grep failed (status {grep.status})")
+    return grep
+
+
+def long_log_case(args: argparse.Namespace, workdir: Path, literals: list[str]) -> Rows:
+    """The long serving log (mostly access and metrics lines) against grep, with both scan engines."""
+    rows: Rows = []
+    size = loggen.parse_size(args.size)
     log = long_log(workdir, size, args.style, args.seed)
     reference = workdir / f"reference-{args.style}-seed{args.seed}.log"
     loggen.write_log(reference, 0, args.style, args.seed)
@@ -221,17 +279,10 @@ def main() -> None:
     if expected_run.status not in (0, 1):
         sys.exit(f"logdoctor failed on the reference log {reference} (status {expected_run.status})")
     expected = summary(json.loads(expected_run.stdout))
-
-    literals = parse.prefilter_literals(SignatureIndex(knowledge.load().entries).anchors)
-    warm(log)
-    greps = [run(["grep", "-c", "-E", ere(literals), str(log)], {**os.environ, "LC_ALL": "C"}) for _ in range(3)]
-    grep = sorted(greps, key=lambda r: r.wall)[1]  # the median of 3: a short run is noisy
-    if grep.status not in (0, 1):
-        sys.exit(f"grep failed (status {grep.status})")
+    grep = grep_run(log, literals)
     label = f"{log.stat().st_size / MB:.0f} MB {args.style} log"
     rows.append((f"{label}: grep -c -E, {len(literals)} literals ({grep.stdout.strip()} lines), median of 3",
                  f"{grep.wall:.2f} s, {grep.rss / MB:.0f} MB", "", None))
-
     fallback = " ".join(f"{k}={v}" for k, v in FALLBACK.items())
     engines = [("default engine", None)] + ([] if args.no_fallback else [(fallback, FALLBACK)])
     for name, engine in engines:
@@ -251,6 +302,28 @@ def main() -> None:
         verdict = compare(doctor, expected)
         rows.append((f"  diagnosis = start-up + error alone, {name}", verdict, "same", verdict == "same"))
 
+    if args.clean:
+        log.unlink()
+    return rows
+
+
+def startup_case(args: argparse.Namespace, workdir: Path) -> Rows:
+    """The start-up latency: the seed log against the design's three imports, runs interleaved so that
+    others' load falls on both; then the same against every import a diagnosis needs."""
+    rows: Rows = []
+    three = [sys.executable, "-c", "import click, lark, rapidfuzz"]
+    seed_run = [*LOGDOCTOR, str(SEED_SAMPLE)]
+    run(seed_run, environment(workdir))  # fills the cache
+    floors, seeds = [], []
+    for _ in range(args.runs):
+        floors.append(run(three, dict(os.environ)).wall)
+        seeds.append(run(seed_run, environment(workdir)).wall)
+    ratio = statistics.median(seeds) / statistics.median(floors)
+    rows.append((f"floor: python -c 'import click, lark, rapidfuzz', median of {args.runs}",
+                 spread(statistics.median(floors), min(floors)), "", None))
+    rows.append((f"{SEED_SAMPLE.name} end to end, median of {args.runs} (interleaved)",
+                 f"{spread(statistics.median(seeds), min(seeds))} = {ratio:.2f} × that floor "
+                 f"(fastest {min(seeds) / min(floors):.2f} ×)", "ratio ≤ 1.25", ratio <= 1.25))
     imports = ", ".join(name for name in FLOOR_IMPORTS if importlib.util.find_spec(name.split(".")[0]))
     floor = [sys.executable, "-c", f"import {imports}"]
     rows.append((f"floor: interpreter + import {imports}, median of {args.runs}",
@@ -262,7 +335,12 @@ def main() -> None:
         first, median, fastest = median_wall([*LOGDOCTOR, str(path)], environment(workdir), args.runs)
         rows.append((f"start-up latency, {name}, median of {args.runs}",
                      f"{spread(median, fastest)}, first run {first * 1000:.0f} ms", "≤ 120 ms", median <= 0.120))
+    return rows
 
+
+def kb_case(args: argparse.Namespace, workdir: Path) -> Rows:
+    """A diagnosis with a generated 10,000-entry knowledge base, first (compiling it) and cached."""
+    rows: Rows = []
     if kbgen is None:
         rows.append((f"{args.kb_count}-entry KB", "benchmarks/kbgen.py missing", "< 1 s", None))
     else:
@@ -287,11 +365,64 @@ def main() -> None:
                      f"{spread(warm_median, warm_fastest)}",
                      "< 1 s", warm_median < 1 and works))
 
-    if args.clean:
-        log.unlink()
-    notes = [machine()]
-    command = f"python benchmarks/bench.py --size {args.size} --style {args.style} --runs {args.runs}"
-    print_table(rows, notes, command, args.markdown)
+    return rows
+
+
+def repeated_case(name: str, workdir: Path, log: Path, reference: Path, literals: list[str], runs: int) -> Rows:
+    """A log whose parsed lines repeat (an error storm, a million worker lines) against grep: the wall
+    (median of `runs`, at least 3), the peak RSS, the JSON report's size, and whether the diagnosis
+    is that of the log's first part alone (its start and one copy of what repeats)."""
+    rows: Rows = []
+    expected_run = run([*LOGDOCTOR, "diagnose", str(reference), "--format", "json"], environment(workdir))
+    expected = summary(json.loads(expected_run.stdout))
+    grep = grep_run(log, literals)
+    command = [*LOGDOCTOR, "diagnose", str(log), "--format", "json"]
+    doctors = [run(command, environment(workdir)) for _ in range(max(3, runs))]
+    doctor = sorted(doctors, key=lambda r: r.wall)[len(doctors) // 2]
+    label = f"{name}: {log.stat().st_size / MB:.0f} MB, {grep.stdout.strip()} lines grep counts"
+    rows.append((f"{label}; grep -c -E, median of 3", f"{grep.wall:.2f} s", "", None))
+    walls = [r.wall for r in doctors]
+    ratio = doctor.wall / grep.wall
+    rows.append((f"  logdoctor diagnose --format json, median of {len(doctors)}",
+                 f"{doctor.wall:.2f} s (fastest {min(walls):.2f}) = {ratio:.1f} × grep", "ratio ≤ 1.5", ratio <= 1.5))
+    peak = max(r.rss for r in doctors)
+    rows.append(("  peak RSS (largest run)", f"{peak / MB:.0f} MB", "< 100 MB", peak < 100 * MB))
+    size = len(doctor.stdout.encode())
+    rows.append(("  JSON report", f"{size / 1024:.1f} KB", "< 64 KB", size < 64 * 1024))
+    verdict = compare(doctor, expected)
+    rows.append(("  diagnosis = its start + one copy of the repeated part", verdict, "same", verdict == "same"))
+    return rows
+
+
+def many_logs_case(corpus: Path, runs: int) -> Rows:
+    """Many start-up logs in one process (the corpus logs, repeated) through logdoctor.diagnose_many,
+    with one process and with a pool of two; each measured in a fresh child process."""
+    if not list(corpus.glob("*/log.txt")):
+        return [("many logs", f"no corpus at {corpus}", "≥ 100 logs/s", None)]
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    for _ in range(max(3, runs // 2)):
+        for jobs in rates:
+            command = [sys.executable, __file__, "--corpus", str(corpus), "--many-child", str(jobs), str(MANY_REPEATS)]
+            child = run(command, dict(os.environ))
+            rates[jobs].append(float(child.stdout.split()[0]))
+    one, two = statistics.median(rates[1]), statistics.median(rates[2])
+    count = len(list(corpus.glob("*/log.txt")))
+    return [(f"many logs: {count} corpus logs × {MANY_REPEATS}, one process, median of {len(rates[1])}",
+             f"{one:.0f} logs/s (best {max(rates[1]):.0f})", "≥ 100 logs/s", one >= 100),
+            (f"  the same with jobs=2, median of {len(rates[2])}",
+             f"{two:.0f} logs/s (best {max(rates[2]):.0f}) = {two / one:.2f} × one process", "≥ 1.7 ×",
+             two / one >= 1.7)]
+
+
+def many_logs_child(corpus: Path, jobs: int, repeats: int) -> None:
+    """In a child: diagnose the corpus logs `repeats` times with one knowledge base; print logs/s."""
+    import logdoctor
+
+    logs = sorted(corpus.glob("*/log.txt")) * repeats
+    kb = logdoctor.KnowledgeBase()
+    start = time.perf_counter()
+    count = sum(1 for _report in logdoctor.diagnose_many(logs, kb=kb, jobs=jobs))
+    print(f"{count / (time.perf_counter() - start):.1f} logs/s")
 
 
 def print_table(rows: list[tuple[str, str, str, bool | None]], notes: list[str], command: str,
