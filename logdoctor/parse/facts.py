@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from logdoctor.parse import Event, hardware
-from logdoctor.parse.repeats import Lines, masked, union
+from logdoctor.parse.repeats import Lines, numbers_masked, union
 from logdoctor.report.redact import redact_value
 
 _LIST_FACTS = frozenset({"gpus"})
@@ -92,10 +92,10 @@ class FactSheetBuilder:
         self._per_process: dict[str, dict[str, object]] = {}
         self._gpus: dict[str, Lines] = {}
         self._error: Event | None = None
-        self._error_key: tuple[str, bytes] = ("", b"")
+        self._error_key: tuple[str, str] = ("", "")
         self._error_lines = Lines()
         # Distinct errors, by their text with the numbers masked: an error storm is one error.
-        self._errors_seen: set[tuple[str, bytes]] = set()
+        self._errors_seen: set[tuple[str, str]] = set()
         self._engine_streams: set[str] = set()
         self._held: dict[str, list[Event]] = {}
 
@@ -151,7 +151,7 @@ class FactSheetBuilder:
     def _add_error(self, event: Event) -> None:
         """The error of the log is the strongest, the last of equal strength; one repeated with other
         numbers (an error storm) stays the first of its kind, its repeats counted as its evidence."""
-        key = (event.facts.get("error_type", ""), masked(event.facts.get("error_message", "")))
+        key = (event.facts.get("error_type", ""), numbers_masked(event.facts.get("error_message", "")))
         self._errors_seen.add(key)
         current = self._error
         if current is not None and key == self._error_key:

@@ -10,6 +10,7 @@ which its parse is remembered.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,15 @@ LAST_LINES = 6  # ...and from its end; the lines between are only counted
 # the same offset of every line with the same key. On the UTF-8 bytes (a UTF-8 sequence holds no
 # ASCII digit): bytes.translate is fifteen times faster than str.translate.
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+_DIGIT_RUN = re.compile(r"[0-9]+")
+
+
+def numbers_masked(text: str) -> str:
+    """`text` with every number 0, whatever its length: how two errors of a storm are told to be one
+    (`Tried to allocate 1.95 GiB` and `12.07 GiB` alike). Slower than `masked`: for errors, not lines."""
+    return _DIGIT_RUN.sub("0", text)
 
 
 def masked(text: str) -> bytes:
