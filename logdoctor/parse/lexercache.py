@@ -9,6 +9,11 @@ and `_sre` versions, and handed to the lexers through the `re` stand-in below. A
 the cache is compiled exactly as `re` compiles it (the same internal functions, in the same
 order); nothing else changes. Where Lark's internals differ from what is expected, the lexers
 keep the plain `re` module.
+
+Building a lexer also pairs every regex terminal with every string terminal it could swallow (a
+keyword that also matches a NAME pattern), thousands of regex matches on a short log's first
+lines. Which pairs those are depends only on the terminals, so the result is kept beside the
+programs and the lexer is built from it (`_cached_unless`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import atexit
 import re
 import sys
 from typing import Any
+
+from lark import lexer as lark_lexer
 
 from logdoctor import cache
 
@@ -73,6 +80,31 @@ class CompiledPrograms:
             self.added = False
 
 
+_create_unless = getattr(lark_lexer, "_create_unless", None)
+
+
+def _cached_unless(terminals: list, g_regex_flags: int, re_: Any, use_bytes: bool) -> tuple[list, dict]:
+    """Lark's `_create_unless` (which terminals a regex terminal's match may turn into, and which
+    string terminals it makes redundant), computed once per set of terminals and kept with the
+    programs; lexers that do not use the programs get Lark's own."""
+    if not isinstance(re_, CompiledPrograms):
+        return _create_unless(terminals, g_regex_flags, re_, use_bytes)  # type: ignore[misc]
+    key = ("unless", tuple(terminal.name for terminal in terminals), g_regex_flags, use_bytes)
+    plan = re_.programs.get(key)
+    if plan is None:
+        kept, callback = _create_unless(terminals, g_regex_flags, re_, use_bytes)  # type: ignore[misc]
+        re_.programs[key] = ([terminal.name for terminal in kept],
+                             {name: [t.name for t in unless.scanner.terminals] for name, unless in callback.items()})
+        re_.added = True
+        return kept, callback
+    by_name = {terminal.name: terminal for terminal in terminals}
+    kept_names, unless_names = plan
+    return [by_name[name] for name in kept_names], {
+        name: lark_lexer.UnlessCallback(lark_lexer.Scanner([by_name[n] for n in names], g_regex_flags, re_,
+                                                           use_bytes=use_bytes))
+        for name, names in unless_names.items()}
+
+
 def install(parser: Any, grammar_key: str) -> None:
     """Give the lexers of a Lark LALR parser (contextual lexer) the cached programs."""
     if _sre is None or cache.directory() is None:
@@ -86,4 +118,6 @@ def install(parser: Any, grammar_key: str) -> None:
     programs = CompiledPrograms(name, stored if isinstance(stored, dict) else {})
     for each in lexers:
         each.re = programs
+    if _create_unless is not None and hasattr(lark_lexer, "UnlessCallback") and hasattr(lark_lexer, "Scanner"):
+        lark_lexer._create_unless = _cached_unless  # type: ignore[attr-defined]
     atexit.register(programs.save)
