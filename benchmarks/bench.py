@@ -400,29 +400,36 @@ def many_logs_case(corpus: Path, runs: int) -> Rows:
     if not list(corpus.glob("*/log.txt")):
         return [("many logs", f"no corpus at {corpus}", "≥ 100 logs/s", None)]
     rates: dict[int, list[float]] = {1: [], 2: []}
+    per_cpu: dict[int, list[float]] = {1: [], 2: []}
     for _ in range(max(3, runs // 2)):
         for jobs in rates:
             command = [sys.executable, __file__, "--corpus", str(corpus), "--many-child", str(jobs), str(MANY_REPEATS)]
-            child = run(command, dict(os.environ))
-            rates[jobs].append(float(child.stdout.split()[0]))
+            wall_rate, cpu_rate = map(float, run(command, dict(os.environ)).stdout.split()[:2])
+            rates[jobs].append(wall_rate)
+            per_cpu[jobs].append(cpu_rate)
     one, two = statistics.median(rates[1]), statistics.median(rates[2])
     count = len(list(corpus.glob("*/log.txt")))
     return [(f"many logs: {count} corpus logs × {MANY_REPEATS}, one process, median of {len(rates[1])}",
-             f"{one:.0f} logs/s (best {max(rates[1]):.0f})", "≥ 100 logs/s", one >= 100),
+             f"{one:.0f} logs/s (best {max(rates[1]):.0f}; {statistics.median(per_cpu[1]):.0f} per CPU second)",
+             "≥ 100 logs/s", one >= 100),
             (f"  the same with jobs=2, median of {len(rates[2])}",
-             f"{two:.0f} logs/s (best {max(rates[2]):.0f}) = {two / one:.2f} × one process", "≥ 1.7 ×",
-             two / one >= 1.7)]
+             f"{two:.0f} logs/s (best {max(rates[2]):.0f}; {statistics.median(per_cpu[2]):.0f} per CPU second) "
+             f"= {two / one:.2f} × one process", "≥ 1.7 ×", two / one >= 1.7)]
 
 
 def many_logs_child(corpus: Path, jobs: int, repeats: int) -> None:
-    """In a child: diagnose the corpus logs `repeats` times with one knowledge base; print logs/s."""
+    """In a child: diagnose the corpus logs `repeats` times with one knowledge base; print logs per
+    second of wall time and per second of CPU time (its own and its workers': on a shared machine
+    the wall depends on what else runs)."""
     import logdoctor
 
     logs = sorted(corpus.glob("*/log.txt")) * repeats
     kb = logdoctor.KnowledgeBase()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), os.times()
     count = sum(1 for _report in logdoctor.diagnose_many(logs, kb=kb, jobs=jobs))
-    print(f"{count / (time.perf_counter() - start):.1f} logs/s")
+    wall, used = time.perf_counter() - start, os.times()
+    cpu_seconds = sum(used[:4]) - sum(cpu[:4])  # user and system, of this process and its reaped workers
+    print(f"{count / wall:.1f} {count / cpu_seconds:.1f} logs/s (wall, CPU)")
 
 
 def print_table(rows: list[tuple[str, str, str, bool | None]], notes: list[str], command: str,
