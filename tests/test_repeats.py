@@ -19,6 +19,7 @@ import logdoctor
 from logdoctor.knowledge import compiled
 from logdoctor.match.rank import SignatureMatcher
 from logdoctor.parse import LineParser
+from logdoctor.parse.memo import MAX_ENTRIES, MAX_TEXT, Memo
 from logdoctor.parse.repeats import FIRST_LINES, LAST_LINES, Lines, union
 from logdoctor.read.source import Line
 
@@ -137,3 +138,16 @@ def test_many_logs_one_by_one_or_in_a_pool_give_the_reports_of_single_runs():
     alone = [logdoctor.diagnose(log, kb=kb).to_dict() for log in logs]
     assert [report.to_dict() for report in logdoctor.diagnose_many(logs, kb=kb)] == alone
     assert [report.to_dict() for report in logdoctor.diagnose_many(logs, kb=kb, jobs=2)] == alone
+
+
+def test_the_memos_stay_bounded_on_long_or_many_distinct_lines():
+    memo = Memo()
+    assert memo.remember("long", 1, MAX_TEXT + 1) == 1 and "long" not in memo  # a long text is not kept
+    for number in range(MAX_ENTRIES + 10):
+        memo.remember(number, number, 10)
+    assert len(memo) <= MAX_ENTRIES
+    parser = LineParser()  # and through the parser: long distinct error lines are parsed, not kept
+    for number in range(50):
+        parser.feed(Line(number, f"RuntimeError: {number:06d} " + "x" * MAX_TEXT))
+    assert parser.last_message.startswith("RuntimeError: 000049")
+    assert not any(len(key) > MAX_TEXT for key in parser._lines)

@@ -233,13 +233,13 @@ class SignatureMatcher:
         key = masked(message)
         verdicts = self._verdicts.get(key)
         if verdicts is None:
-            verdicts = self._verdicts.remember(key, self._verdicts_of(message, key))
+            verdicts = self._verdicts.remember(key, self._verdicts_of(message, key), len(message))
         for signature_key, similarity in verdicts.fixed:
             self._hit(signature_key, number, message, similarity, level)
         if verdicts.recheck or verdicts.digit_anchors:
             rechecked = self._rechecked.get(message)
             if rechecked is None:
-                rechecked = self._rechecked.remember(message, self._recheck(message, verdicts))
+                rechecked = self._rechecked.remember(message, self._recheck(message, verdicts), len(message))
             for signature_key, similarity in rechecked:
                 self._hit(signature_key, number, message, similarity, level)
 

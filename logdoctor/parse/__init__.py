@@ -122,7 +122,9 @@ def _line_memo(literals: tuple[str, ...]) -> tuple[list[bytes], Memo[bytes, tupl
     """For one prefilter: its literals with digits (masked), and the memo of masked lines -> (whether
     the line passes, None: ask for each line; how to read its envelope)."""
     return [masked(literal) for literal in literals if _HAS_DIGIT(literal)], Memo()
-MAX_PROCESSES = 4096  # processes remembered per repeated message: a crash loop starts new pids without end
+# (message, process) pairs a log's replays remember: a crash loop starts new pids without end; past this
+# many, a repeat from a new process is read (its exact message's parse is still remembered).
+MAX_REPLAYS = 8192
 
 
 @dataclass(slots=True)
@@ -176,6 +178,7 @@ class LineParser:
         self.outcome = OutcomeTracker()
         # (masked message, header kind) -> (process, stream) -> the templates of the first such line
         self._repeats: Memo[tuple[bytes, str], dict[tuple[str | None, str | None], _Templates]] = Memo()
+        self._replays = 0
 
     def feed(self, line: Line) -> list[Event]:
         """Events of one line (most lines: none, after one regex search)."""
@@ -187,13 +190,13 @@ class LineParser:
             passes = self.prefilter.contains(text)
         if not passes:
             if known is None:
-                self._lines.remember(key, (self._same_verdict(key, passes), None))
+                self._lines.remember(key, (self._same_verdict(key, passes), None), len(text))
             self.last_message = None
             self._remember(text)
             return []
         if known is None:
             env = envelope.split(text)
-            self._lines.remember(key, (self._same_verdict(key, passes), EnvelopeRecipe.of(env, text)))
+            self._lines.remember(key, (self._same_verdict(key, passes), EnvelopeRecipe.of(env, text)), len(text))
         else:
             env = known[1].apply(text) if known[1] is not None else envelope.split(text)
         self.last_message, self.last_level = env.message, env.level
@@ -249,11 +252,12 @@ class LineParser:
                 return replay
         found = _TEMPLATES.get((message, kind))
         if found is None:
-            found = _TEMPLATES.remember((message, kind), self._parse_templates(message, kind))
+            found = _TEMPLATES.remember((message, kind), self._parse_templates(message, kind), len(message))
         if seen is None:
-            seen = self._repeats.remember(key, {})
-        if len(seen) < MAX_PROCESSES:
+            seen = self._repeats.remember(key, {}, len(message))
+        if self._replays < MAX_REPLAYS:
             seen[(process, stream)] = found
+            self._replays += 1
         return found
 
     def _parse_templates(self, message: str, kind: str) -> _Templates:

@@ -19,7 +19,10 @@ from typing import Generic, TypeVar
 
 from logdoctor.parse.envelope import Envelope
 
-MAX_ENTRIES = 4096  # per memo: a log with more distinct templates than this is parsed as before
+MAX_ENTRIES = 1024  # per memo: a log with more distinct templates than this is parsed as before
+# Longer texts are not kept: the lines a storm repeats are short, and a hostile log of long distinct
+# lines must not fill the memos (at most MAX_ENTRIES × MAX_TEXT characters each).
+MAX_TEXT = 2048
 HAS_DIGIT = re.compile(r"[0-9]").search
 
 K = TypeVar("K")
@@ -30,7 +33,10 @@ class Memo(dict, Generic[K, V]):
     """A dict that forgets everything when it is full: memory stays bounded on any log, and a log
     whose repeated templates fit is served from it."""
 
-    def remember(self, key: K, value: V) -> V:
+    def remember(self, key: K, value: V, size: int) -> V:
+        """Keep `value` under `key`, a text of `size` characters (or one made from it), unless too long."""
+        if size > MAX_TEXT:
+            return value
         if len(self) >= MAX_ENTRIES:
             self.clear()
         self[key] = value
