@@ -100,7 +100,7 @@ FACTS: dict[str, tuple[str, str]] = {
                              "generate, a server is about to listen"),
     "error_type": ("str", "class of the final (root-cause) exception"),
     "error_message": ("str", "first line of the final exception message"),
-    "error_count": ("int", "number of distinct exceptions seen"),
+    "error_count": ("int", "number of distinct exceptions seen (one repeated with other numbers counts once)"),
 }
 
 
