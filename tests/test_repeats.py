@@ -8,6 +8,7 @@ repeated with other numbers) and its repeated worker lines, at a size that runs 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -44,8 +45,9 @@ def storm(tmp_path_factory):
 
 
 def _cli(*args):
+    env = {**os.environ, "COLUMNS": "200"}  # wide enough for the facts' line column
     return subprocess.run([sys.executable, "-m", "logdoctor", *map(str, args)], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, env=env)
 
 
 def test_a_storm_reads_as_its_start_plus_one_copy(storm):
@@ -77,7 +79,7 @@ def test_storm_evidence_is_the_first_and_last_lines_and_a_count_in_json(storm):
 def test_storm_evidence_shows_the_count_in_text_and_markdown(storm):
     log, _reference = storm
     last = len(loggen.V041_STARTUP.splitlines()) + STORM_BLOCK * COPIES - 1
-    text = _cli("diagnose", log).stdout
+    text = _cli("diagnose", log, "-v", "--facts").stdout
     assert f"×{COPIES}, last on line {last})" in text  # the lines a signature matched
     assert f"…, {last} ({COPIES} lines)" in text  # the lines that show a fact
     assert f"…, {last} ({COPIES} lines)" in _cli("diagnose", log, "--format", "markdown").stdout

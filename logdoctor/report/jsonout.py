@@ -10,11 +10,11 @@ from logdoctor.report.headline import first_command, headline
 
 # The JSON contract's version (logdoctor/schemas/report.schema.json): raised when a field is removed
 # or changes meaning, so that a tool can refuse a shape it does not know; new fields keep it.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: evidence became {"lines": [...], "count": N}, bounded
 
 
 def facts_document(analysis: Analysis) -> dict:
-    """`{"schema_version": 1, "logdoctor": version, "facts": {...}, "evidence": {...}}`, derived facts' sources,
+    """`{"schema_version": 2, "logdoctor": version, "facts": {...}, "evidence": {...}}`, derived facts' sources,
     per-process values, input."""
     sheet = analysis.sheet
     document: dict = {
