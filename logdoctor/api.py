@@ -118,7 +118,7 @@ class Report:
     def verdict(self) -> Verdict:
         """The one-word answer (`str(report.verdict)`: problem, failed-unknown, incomplete, risk, healthy,
         not-a-serving-log), with its reason, next step and exit status."""
-        return decide(self.diagnoses, self.analysis.sheet.facts, self.analysis.outcome)
+        return decide(self.diagnoses, self.analysis.sheet.facts, self.analysis.outcome, self.symptom)
 
     @property
     def facts(self) -> dict[str, object]:

@@ -244,6 +244,9 @@ def issue(source: str, fmt: str, min_confidence: float, kb_dirs: tuple[str, ...]
     try:
         raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
         filed = body.read(raw)
+    except body.OwnComment as own:
+        click.echo(f"logdoctor: {own}", err=True)
+        sys.exit(EXIT_OK)
     except (OSError, body.IssueError) as error:
         fail(f"cannot read the issue {source}: {getattr(error, 'strerror', None) or error}")
     report = api.diagnose(filed.text, symptom=filed.symptom, kb=_load_kb(kb_dirs))

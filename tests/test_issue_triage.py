@@ -62,7 +62,7 @@ def test_every_corpus_case_filed_in_every_style_gets_the_top_cause_of_its_log(st
 def test_the_forms_boilerplate_and_the_log_are_not_the_symptom():
     log = SEED.read_text(encoding="utf-8")
     filed = body.from_markdown(TITLE, STYLES["vllm-fenced"]("只输出感叹号 (only outputs !!!!)", log))
-    assert filed.symptom == f"{TITLE} 只输出感叹号 (only outputs !!!!)"
+    assert filed.symptom == f"{TITLE} — 只输出感叹号 (only outputs !!!!)"
     bare = body.from_markdown("", STYLES["bare"]("every answer is !!!!", log))
     assert "Traceback" not in (bare.symptom or "") and "INFO" not in (bare.symptom or "")
 
@@ -122,6 +122,17 @@ def test_a_comment_event_brings_the_log_the_issue_lacked():
     assert "only outputs !!!!" in (filed.symptom or "")
     report = api.diagnose(filed.text, symptom=filed.symptom)
     assert comment.answer(report).post
+
+
+def test_a_comment_logdoctor_wrote_itself_is_never_answered():
+    log = SEED.read_text(encoding="utf-8")
+    first = _cli("issue", "-", stdin=issues_event(TITLE, STYLES["vllm-fenced"]("only outputs !!!!", log)).encode())
+    own = first.stdout.decode()
+    assert own.startswith(comment.MARKER)
+    event = issue_comment_event(TITLE, "It only outputs !!!!", own)
+    result = _cli("issue", "-", "--format", "json", stdin=event.encode())
+    assert (result.returncode, result.stdout) == (0, b"")
+    assert result.stderr.decode().strip() == "logdoctor: the comment is logdoctor's own: nothing to answer"
 
 
 def test_malformed_input_is_one_line_and_exit_2():

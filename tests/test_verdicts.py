@@ -231,6 +231,27 @@ KeyboardInterrupt
 """
 
 
+# V1 (0.10+): the engine core's traceback ends in KeyboardInterrupt, then the API server sees it die.
+CTRL_C_V1 = """\
+(APIServer pid=1) INFO 08-20 10:12:01 [launcher.py:80] Shutting down FastAPI HTTP server.
+(EngineCore_DP0 pid=262) ERROR 08-20 10:12:01 [core.py:700] Traceback (most recent call last):
+(EngineCore_DP0 pid=262) ERROR 08-20 10:12:01 [core.py:700]   File "/usr/local/lib/python3.12/dist-packages/vllm/v1/\
+engine/core.py", line 691, in run_engine_core
+(EngineCore_DP0 pid=262) ERROR 08-20 10:12:01 [core.py:700]     engine_core.run_busy_loop()
+(EngineCore_DP0 pid=262) ERROR 08-20 10:12:01 [core.py:700] KeyboardInterrupt
+(APIServer pid=1) ERROR 08-20 10:12:02 [core_client.py:564] Engine core proc EngineCore_DP0 died unexpectedly, \
+shutting down client.
+(APIServer pid=1) INFO:     Shutting down
+"""
+
+
+def test_a_v1_server_stopped_with_ctrl_c_is_healthy_though_its_engine_core_dies(tmp_path, kb):
+    path = tmp_path / "stopped-v1.log"
+    healthy = SAMPLES / "s-v031-h100x2-llama70b-tp2-autofit-healthy.log"
+    path.write_text(healthy.read_text(encoding="utf-8") + CTRL_C_V1)
+    assert api.diagnose(path, kb=kb).verdict.kind == "healthy"
+
+
 def test_a_server_stopped_on_purpose_is_still_healthy(tmp_path, kb):
     path = tmp_path / "stopped.log"
     path.write_text(HEALTHY_COMPOSE.read_text(encoding="utf-8") + CTRL_C)

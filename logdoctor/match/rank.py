@@ -8,7 +8,8 @@ The scoring model (one for every entry; documented in README "How confidence is 
     confidence = 1 − (1 − p_log)(1 − p_facts)(1 − p_symptom)
                  × 0.3 if `when` is false   × 0.5 if the version is outside the entry's range
                  at most 0.45 when only the symptom supports it (no line matched, no `when` held)
-                 at most 0.65 for a family entry (a category's general shape)
+                 at most 0.55 for a family entry (a category's general shape): confident, but below
+                 any specific entry that names the issue
 
 Each part is a probability that the entry is right given that kind of evidence, combined as
 independent (noisy-OR). The caps encode what the corpus shows: an error line that names the
@@ -50,7 +51,7 @@ CONFIDENT = 0.5
 MAX_HITS_PER_SIGNATURE = 5
 _DECISIVE, _CONTEXT_CAP, _FACTS, _SYMPTOM = 0.9, 0.6, 0.25, 0.5
 _WHEN_FALSE, _VERSION_OUT = 0.3, 0.5
-_SYMPTOM_ONLY_CAP, _FAMILY_CAP = 0.45, 0.65
+_SYMPTOM_ONLY_CAP, _FAMILY_CAP = 0.45, 0.55
 _DEMOTED_WEIGHT = 0.5  # a decisive signature's weight on a line that is not a failure
 _NOT_FAILURE_LEVELS = frozenset({"INFO", "WARNING", "WARN", "DEBUG"})
 _SYMPTOM_FLOOR = 0.35
@@ -126,6 +127,7 @@ class SignatureIndex:
         self.versions = {e_index: {product: str(specifier) for product, specifier in entry.versions.items()}
                          for e_index, entry in enumerate(entries) if entry.versions}
         self.families = frozenset(e_index for e_index, entry in enumerate(entries) if entry.family)
+        self.categories = [entry.category for entry in entries]
         self.by_anchor: dict[str, list[tuple[int, int]]] = {}
         for e_index, entry in enumerate(entries):
             for s_index, signature in enumerate(entry.signatures):
@@ -354,12 +356,14 @@ def _score(e_index: int, hits: list[Hit], condition: bool | None, similarity: tu
     p_log = _DECISIVE if decisive else _CONTEXT_CAP * (1 - miss)
     p_facts = _FACTS if condition else 0.0
     score, phrase = similarity if similarity is not None else (None, None)
+    if score is not None and score < _SYMPTOM_FLOOR:
+        score, phrase = None, None  # a few shared words are no evidence, and are not shown as such
     p_symptom = _SYMPTOM * max(0.0, (score - _SYMPTOM_FLOOR) / (1 - _SYMPTOM_FLOOR)) if score else 0.0
     confidence = 1 - (1 - p_log) * (1 - p_facts) * (1 - p_symptom)
     if not hits and not condition:
         confidence = min(confidence, _SYMPTOM_ONLY_CAP)
-    if family:
-        confidence = min(confidence, _FAMILY_CAP)
+    if family:  # the shape of an error line: without the line, the facts alone say nothing of it
+        confidence = min(confidence, _FAMILY_CAP) if hits else 0.0
     if condition is False:
         confidence *= _WHEN_FALSE
     if version_ok is False:
@@ -376,6 +380,20 @@ def _one_per_line(hits: list[Hit], ready_line: int | None) -> list[Hit]:
         if kept is None or strength > (kept.decisive(ready_line), kept.weight(ready_line) * kept.similarity):
             best[hit.line] = hit
     return sorted(best.values(), key=lambda h: h.line)
+
+
+def _families_yield(scores: list[_Score], index: SignatureIndex) -> None:
+    """A family entry stays just below a confident specific entry of its category: the specific one names
+    the issue the family only has the shape of (both say the same category, so the answer holds)."""
+    best: dict[str, float] = {}
+    for score in scores:
+        if score.e_index not in index.families and score.confidence >= CONFIDENT:
+            category = index.categories[score.e_index]
+            best[category] = max(best.get(category, 0.0), score.confidence)
+    for score in scores:
+        specific = best.get(index.categories[score.e_index]) if score.e_index in index.families else None
+        if specific is not None and score.confidence >= specific:
+            score.confidence = round(specific - 0.01, 3)
 
 
 class Ranking(Sequence[Diagnosis]):
@@ -436,5 +454,6 @@ def rank(matcher: SignatureMatcher, facts: Mapping[str, object], symptom: str | 
                        e_index in index.families)
         if score.confidence >= minimum and (score.hits or score.condition or score.symptom_similarity):
             scores.append(score)
+    _families_yield(scores, index)
     scores.sort(key=lambda s: (-s.confidence, -index.layers[s.e_index], -len(s.hits), index.ids[s.e_index]))
     return Ranking(scores, matcher.entries, facts)

@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from logdoctor.match.rank import CONFIDENT, Diagnosis
 from logdoctor.parse.outcome import Outcome
 
-RISK = 0.4  # below the confident line: facts (or words) and a line or two that fit a known quiet failure
+RISK = 0.35  # below the confident line: facts (or words) and a line or two that fit a known quiet failure
+# Failures that leave the server running and show only in its answers ("!!!!", garbage): the only kind a
+# server that started can be at risk of. A start-up failure's entry cannot fit a start that succeeded.
+QUIET_CATEGORIES = frozenset({"fp16-numeric-overflow", "quant-kernel-bad-output"})
 KINDS = ("problem", "failed-unknown", "incomplete", "risk", "healthy", "not-a-serving-log")
 EXIT_CODES = {"problem": 1, "failed-unknown": 1, "risk": 0, "healthy": 0, "not-a-serving-log": 2}
 
@@ -45,7 +48,8 @@ class Verdict:
         return {"verdict": self.kind, "reason": self.reason, "next_step": self.next_step}
 
 
-def decide(diagnoses: Sequence[Diagnosis], facts: Mapping[str, object], outcome: Outcome) -> Verdict:
+def decide(diagnoses: Sequence[Diagnosis], facts: Mapping[str, object], outcome: Outcome,
+           symptom: str | None = None) -> Verdict:
     """The verdict of one diagnosis: see the table in this module's docstring."""
     confident = [d for d in diagnoses if d.confidence >= CONFIDENT]
     if outcome.serving_lines == 0 and not any(d.hits for d in diagnoses):
@@ -67,13 +71,13 @@ def decide(diagnoses: Sequence[Diagnosis], facts: Mapping[str, object], outcome:
         return Verdict("failed-unknown", f"the server failed{what}, and no known issue matches it with confidence",
                        EXIT_CODES["failed-unknown"],
                        "if you find the cause, add it: logdoctor kb new <id> --from <this log> --category <category>")
-    risky = [d for d in diagnoses if d.confidence >= RISK and (d.condition or d.symptom_similarity)]
+    risky = [d for d in diagnoses if d.confidence >= RISK and d.entry.category in QUIET_CATEGORIES
+             and (d.condition or d.symptom_similarity)]
     if risky:
         started = "started" if outcome.ready_line is not None else "is starting"
+        ask = None if symptom else 'if the output looks wrong, say what you see: --symptom "only outputs !!!!"'
         return Verdict("risk", f"the server {started}, but its setup fits a known quiet failure: "
-                       f"{risky[0].entry.title}", EXIT_CODES["risk"],
-                       "if the output looks wrong, say what you see: --symptom \"only outputs !!!!\"",
-                       cause=risky[0])
+                       f"{risky[0].entry.title}", EXIT_CODES["risk"], ask, cause=risky[0])
     if outcome.ready_line is not None:
         serving = f" ({outcome.errors_while_serving} request error(s) while serving)" \
             if outcome.errors_while_serving else ""
@@ -83,8 +87,14 @@ def decide(diagnoses: Sequence[Diagnosis], facts: Mapping[str, object], outcome:
                    "paste more of the log, up to 'Application startup complete' or the error")
 
 
+_ERROR_SHOWN = 160  # characters of the error in a verdict's reason; the fact sheet has all of it
+
+
 def _error_text(facts: Mapping[str, object]) -> str | None:
+    """The final error for a one-line reason: its first sentence when that says enough, else its start."""
     error_type, message = facts.get("error_type"), facts.get("error_message")
-    if error_type and message:
-        return f"{error_type}: {message}"
-    return str(error_type or message) if (error_type or message) else None
+    text = f"{error_type}: {message}" if error_type and message else str(error_type or message or "")
+    if len(text) <= _ERROR_SHOWN:
+        return text or None
+    sentence = text.split(". ", 1)[0]
+    return sentence + "." if 40 <= len(sentence) <= _ERROR_SHOWN else text[:_ERROR_SHOWN - 1] + "…"

@@ -72,6 +72,7 @@ class OutcomeTracker:
         self._failures_after_ready: list[int] = []
         self._last_failure: int | None = None
         self._serving_streams: set[str] = set()  # compose services that showed a vLLM/Xinference line
+        self._stopped = False  # the server was stopped on purpose after it was ready: what follows is its echo
 
     def observe(self, number: int, kind: str, level: str | None, message: str, rules: list[str],
                 stream: str | None = None) -> None:
@@ -84,19 +85,26 @@ class OutcomeTracker:
             outcome.serving_lines += 1
             if stream is not None:
                 self._serving_streams.add(stream)
+        in_traceback = outcome.open_traceback is not None
         if _TRACEBACK in stripped:
             outcome.open_traceback = number
+            in_traceback = True
         if "exception" in rules:
             outcome.open_traceback = None
+            in_traceback = False
         if _READY_RULES.intersection(rules) and (stream is None or stream in self._serving_streams):
             outcome.ready_line = number  # (another service's web server starting, e.g. Open WebUI's, is not it)
             self._failures_after_ready = []
-            outcome.died = False
+            outcome.died = self._stopped = False
             return
         if _STOPPED.match(stripped):
+            self._stopped = outcome.ready_line is not None
+            return
+        if self._stopped:  # Ctrl-C: engine processes "die unexpectedly" as they are told to
             return
         died = bool(_DIED.search(stripped)) or level in ("CRITICAL", "FATAL")
-        failing = died or "exception" in rules or "error_line" in rules or level in _FATAL_LEVELS
+        # A traceback's frames (ERROR-prefixed in V1 logs) are one failure, its exception line, not dozens.
+        failing = died or "exception" in rules or "error_line" in rules or (level in _FATAL_LEVELS and not in_traceback)
         if not failing:
             return
         if outcome.ready_line is not None and not died:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from logdoctor.read.source import strip_escapes
+from logdoctor.triage.comment import MARKER as _OWN_MARKER
 
 MAX_SYMPTOM_CHARS = 2000  # the title and the first prose, enough for what a user says they see
 _FENCE = re.compile(r"^\s*(?:>\s*)*(`{3,}|~{3,})")
@@ -54,6 +55,10 @@ class IssueError(ValueError):
     """The input is neither Markdown nor a GitHub issues / issue_comment event."""
 
 
+class OwnComment(Exception):
+    """The event is about a comment logdoctor wrote: answering it would start a loop."""
+
+
 def read(raw: bytes) -> Issue:
     """An issue from a Markdown body, or from a GitHub `issues` / `issue_comment` event payload."""
     text = raw.decode("utf-8", "replace")
@@ -64,7 +69,7 @@ def read(raw: bytes) -> Issue:
 
 def from_markdown(title: str, body: str, number: int | None = None, repository: str | None = None) -> Issue:
     prose = prose_of(body)
-    symptom = " ".join(part for part in (title.strip(), prose) if part)[:MAX_SYMPTOM_CHARS] or None
+    symptom = " — ".join(part for part in (title.strip(), prose) if part)[:MAX_SYMPTOM_CHARS] or None
     return Issue(title, body, symptom, number, repository)
 
 
@@ -78,6 +83,8 @@ def _from_event(text: str) -> Issue:
         raise IssueError("a JSON input must be a GitHub issues or issue_comment event (no 'issue' in it)")
     body = issue.get("body") or ""
     comment = event.get("comment")
+    if isinstance(comment, dict) and str(comment.get("body", "")).startswith(_OWN_MARKER):
+        raise OwnComment("the comment is logdoctor's own: nothing to answer")
     if isinstance(comment, dict) and comment.get("body"):
         body = f"{body}\n\n{comment['body']}"  # the comment often brings the log the issue lacked
     repository = (event.get("repository") or {}).get("full_name") if isinstance(event.get("repository"), dict) \
