@@ -259,3 +259,21 @@ def test_a_server_stopped_on_purpose_is_still_healthy(tmp_path, kb):
     cut = tmp_path / "cut.log"  # the same log cut inside the last traceback is cut, whatever it was
     cut.write_text(HEALTHY_COMPOSE.read_text(encoding="utf-8") + CTRL_C.rsplit("\n", 2)[0] + "\n")
     assert api.diagnose(cut, kb=kb).verdict.kind == "incomplete"
+
+
+def test_a_quiet_failures_setup_is_a_risk_and_a_start_up_entry_never_is(kb):
+    """The silent fp16 overflow's own fixture (a T4, Qwen, fp16, GPTQ over 4 GPUs) is a risk like the seed;
+    a healthy server said to 'fail to start' is not made a risk by a start-up failure's entry."""
+    fixture = ROOT / "kb" / "precision" / "fp16-overflow-qwen-pre-ampere-xinference-t4.log"
+    assert api.diagnose(fixture, kb=kb).verdict.kind == "risk"
+    healthy = api.diagnose(HEALTHY_COMPOSE, kb=kb, symptom="fails to start on 3 GPUs (TP=3)")
+    assert healthy.verdict.kind == "healthy", [(d.entry.id, d.confidence) for d in healthy.diagnoses[:3]]
+    assert healthy.verdict.next_step is None or "--symptom" not in healthy.verdict.next_step
+
+
+def test_a_bare_cuda_oom_message_is_a_family_match_that_yields_to_a_specific_entry(kb):
+    family = api.diagnose(ROOT / "kb" / "memory" / "cuda-oom-family-after-weights.log", kb=kb)
+    assert family.verdict.kind == "problem" and family.diagnoses[0].family
+    assert family.diagnoses[0].confidence <= 0.55
+    specific = api.diagnose(SAMPLES / "s-console-v085-70b-oom-weights.log", kb=kb)
+    assert not specific.diagnoses[0].family  # the OOM there has its class and phase: the specific entry leads
