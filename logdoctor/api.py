@@ -30,18 +30,23 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat, takewhile
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Union
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Union
 
 from logdoctor import knowledge
 from logdoctor.knowledge import compiled
 from logdoctor.match.rank import CONFIDENT, Diagnosis, SignatureIndex, SignatureMatcher, rank
 from logdoctor.match.verdict import Verdict, decide
+from logdoctor.parse import Event
 from logdoctor.parse.facts import FactSheet
-from logdoctor.pipeline import Analysis, analyze
+from logdoctor.pipeline import Analysis, Pass, analyze
+from logdoctor.read.source import InputError, Line, LogReader, ReadStats
 from logdoctor.report import remedies
 
-__all__ = ["KnowledgeBase", "Report", "Source", "Verdict", "analysis_of", "default_knowledge_base", "diagnose",
-           "diagnose_many", "facts"]
+__all__ = ["Diagnoser", "KnowledgeBase", "Report", "Source", "Verdict", "analysis_of", "default_knowledge_base",
+           "diagnose", "diagnose_each", "diagnose_many", "facts", "follow"]
+
+if TYPE_CHECKING:
+    from logdoctor.follow import Update
 
 Source = Union[str, bytes, "os.PathLike[str]", IO[bytes], IO[str]]
 DEFAULT_TOP = 5  # causes a report shows unless asked for more
@@ -149,6 +154,46 @@ class Report:
         return {**self.__dict__, "diagnoses": list(self.diagnoses)}
 
 
+class Diagnoser:
+    """A diagnosis fed one clean line at a time, that can give its Report at any point.
+
+    `diagnose()` feeds it a whole log; `--follow` feeds it lines as a server writes them and asks
+    for a report when a stage is reached, a failure shows or the input ends. Without a knowledge
+    base in use (`ranked=False`, for `facts --follow`) it gives only the Analysis.
+    """
+
+    def __init__(self, *, symptom: str | None = None, kb: KnowledgeBase | None = None, ranked: bool = True) -> None:
+        self.symptom = symptom
+        self.kb = (kb or default_knowledge_base()) if ranked else None
+        self.matcher = SignatureMatcher(self.kb.index) if self.kb is not None else None
+        self._pass = Pass(self.matcher.anchors if self.matcher else (), self.matcher.observe if self.matcher else None)
+
+    @property
+    def literals(self) -> list[str]:
+        """What a line must hold to matter (the reader may skip the others)."""
+        return self._pass.literals
+
+    @property
+    def matched_lines(self) -> int:
+        """How many (line, signature) matches the knowledge base has seen: it grows when a known line shows."""
+        return len(self.matcher.hits) if self.matcher else 0
+
+    def feed(self, line: Line) -> list[Event]:
+        return self._pass.feed(line)
+
+    def analysis(self, stats: ReadStats) -> Analysis:
+        return self._pass.analysis(stats)
+
+    def report(self, stats: ReadStats) -> Report:
+        """The report of the lines fed so far."""
+        if self.kb is None or self.matcher is None:
+            raise ValueError("this Diagnoser only lays out facts (ranked=False)")
+        analysis = self._pass.analysis(stats)
+        sheet = analysis.sheet.facts
+        diagnoses = rank(self.matcher, sheet, self.symptom, ready_line=analysis.outcome.ready_line)
+        return Report(analysis, diagnoses, self.symptom, remedies.computed_values(sheet), self.kb.warnings)
+
+
 def diagnose(source: Source | Sequence[Source] | None = None, *, symptom: str | None = None,
              kb: KnowledgeBase | None = None, on_progress: Callable[[int], None] | None = None) -> Report:
     """Read the log once, rank the knowledge base against what it showed, decide the verdict.
@@ -157,14 +202,41 @@ def diagnose(source: Source | Sequence[Source] | None = None, *, symptom: str | 
     their words. Raises `logdoctor.read.source.InputError` when an input cannot be opened.
     `on_progress` hears the number of bytes read now and then.
     """
-    kb = kb or default_knowledge_base()
+    diagnoser = Diagnoser(symptom=symptom, kb=kb)
     inputs, stdin = _inputs(source)
-    matcher = SignatureMatcher(kb.index)
-    analysis = analyze(inputs, stdin=stdin, extra_anchors=matcher.anchors, observer=matcher.observe,
-                       on_progress=on_progress)
-    sheet = analysis.sheet.facts
-    diagnoses = rank(matcher, sheet, symptom, ready_line=analysis.outcome.ready_line)
-    return Report(analysis, diagnoses, symptom, remedies.computed_values(sheet), kb.warnings)
+    reader = LogReader(inputs, stdin=stdin, literals=diagnoser.literals, on_progress=on_progress)
+    for line in reader:
+        diagnoser.feed(line)
+    return diagnoser.report(reader.stats)
+
+
+def diagnose_each(sources: Sequence[Source], *, symptom: str | None = None, kb: KnowledgeBase | None = None,
+                  ranked: bool = True) -> Iterator[Report | Analysis | InputError]:
+    """Several logs, each on its own (two servers' logs are not one fact sheet): a Report per source
+    (an Analysis when not `ranked`), or the InputError that kept it from being read, in order.
+    Stops after the log during which a stop signal (Ctrl-C) came."""
+    from logdoctor.read import interrupt
+
+    kb = (kb or default_knowledge_base()) if ranked else None
+    for source in sources:
+        try:
+            yield diagnose(source, symptom=symptom, kb=kb) if ranked else analysis_of(source)
+        except InputError as error:
+            yield error
+        if interrupt.requested() is not None:
+            return
+
+
+def follow(source: Source | None, *, on_update: Callable[[Update], None], until: str = "end",
+           symptom: str | None = None, kb: KnowledgeBase | None = None, ranked: bool = True) -> Report | Analysis:
+    """Follow a live log (a growing file, or a pipe that does not end) and tell `on_update` as it goes:
+    each start-up stage reached with its key facts, a diagnosis the moment a confident problem
+    shows or the server dies, the verdict when it becomes ready (logdoctor/follow.py). Returns the
+    final Report (an Analysis when not `ranked`) once the input ends, a stop signal comes, or
+    `until` ('ready', 'problem') is reached."""
+    from logdoctor.follow import Follower
+
+    return Follower(Diagnoser(symptom=symptom, kb=kb, ranked=ranked), on_update, until).run(source)
 
 
 def diagnose_many(sources: Iterable[Source | Sequence[Source]], *, symptom: str | None = None,

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from logdoctor.parse import LineParser
+from logdoctor.parse import Event, LineParser
 from logdoctor.parse.facts import FactSheet, FactSheetBuilder
 from logdoctor.parse.outcome import Outcome
-from logdoctor.read.source import LogReader, ReadStats
+from logdoctor.read.source import Line, LogReader, ReadStats
 
 # An observer gets (line number, message, level) for every line that passed the prefilter.
 Observer = Callable[[int, str, "str | None"], None]
@@ -29,18 +29,42 @@ class Analysis:
     outcome: Outcome
 
 
+class Pass:
+    """The pass over a log, one line at a time: it can be asked for its Analysis at any point
+    (`--follow` does, as lines arrive) and then fed on."""
+
+    def __init__(self, extra_anchors: Iterable[str] = (), observer: Observer | None = None) -> None:
+        self.parser = LineParser(extra_anchors)
+        self.builder = FactSheetBuilder()
+        self._observer = observer
+
+    @property
+    def literals(self) -> list[str]:
+        """What a line must hold to matter: the reader may skip the others."""
+        return self.parser.literals
+
+    def feed(self, line: Line) -> list[Event]:
+        """One clean line: its events go to the fact sheet, its message to the observer."""
+        events = self.parser.feed(line)
+        for event in events:
+            self.builder.add(event, line.stream)
+        if self._observer is not None and self.parser.last_message is not None:
+            self._observer(line.number, self.parser.last_message, self.parser.last_level)
+        return events
+
+    def analysis(self, stats: ReadStats, ended: bool = True) -> Analysis:
+        """What the lines so far show; `ended`: the log is read to its end (not: a live log going on)."""
+        outcome = self.parser.outcome.result(stats.physical_lines if ended else None, stats.newest_first)
+        return Analysis(self.builder.result(), stats, outcome)
+
+
 def analyze(inputs: Sequence[str], stdin: BinaryIO | None = None, extra_anchors: Iterable[str] = (),
             observer: Observer | None = None, on_progress: Callable[[int], None] | None = None) -> Analysis:
     """Read every input once and return its fact sheet; raises source.InputError on unreadable input.
 
     `on_progress` is called now and then with the number of bytes read (the CLI's progress line)."""
-    parser = LineParser(extra_anchors)
-    reader = LogReader(inputs, stdin=stdin, literals=parser.literals, on_progress=on_progress)
-    builder = FactSheetBuilder()
+    one_pass = Pass(extra_anchors, observer)
+    reader = LogReader(inputs, stdin=stdin, literals=one_pass.literals, on_progress=on_progress)
     for line in reader:
-        for event in parser.feed(line):
-            builder.add(event, line.stream)
-        if observer is not None and parser.last_message is not None:
-            observer(line.number, parser.last_message, parser.last_level)
-    stats = reader.stats
-    return Analysis(builder.result(), stats, parser.outcome.result(stats.physical_lines, stats.newest_first))
+        one_pass.feed(line)
+    return one_pass.analysis(reader.stats)

@@ -10,6 +10,7 @@ log did not state them.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -162,11 +163,14 @@ class FactSheetBuilder:
             self._error, self._error_key, self._error_lines = event, key, Lines.of([event.line])
 
     def result(self) -> FactSheet:
-        if not self._engine_streams:
-            for events in self._held.values():
+        """The fact sheet of the events so far; adding more events afterwards is fine (`--follow` asks often)."""
+        if not self._engine_streams and self._held:  # no service spoke for the engine (yet): all of them count
+            settled = copy.deepcopy(self)
+            for events in settled._held.values():
                 for event in events:
-                    self._add(event)
-        self._held.clear()
+                    settled._add(event)
+            settled._held.clear()
+            return settled.result()
         sheet = FactSheet()
         for name, candidate in self._best.items():
             sheet.facts[name] = candidate.value

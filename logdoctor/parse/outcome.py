@@ -17,7 +17,7 @@ fraction of a long log) and keeps a handful of line numbers:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Headers that only vLLM / Xinference processes write (envelope kinds).
 _SERVING_HEADERS = frozenset({"vllm", "xinference", "xinference_iso"})
@@ -115,12 +115,14 @@ class OutcomeTracker:
         if len(self._failures_after_ready) < MAX_LINES:
             self._failures_after_ready.append(number)
 
-    def result(self, last_line: int, newest_first: bool = False) -> Outcome:
-        """The outcome once the log is read: `last_line` is its last line's number; `newest_first` says the
-        lines came in reverse (a console export), where "after" and "cut" mean nothing."""
-        outcome = self._outcome
-        outcome.failure_lines = list(self._failures_after_ready)
-        outcome.ended_in_error = self._last_failure is not None and last_line - self._last_failure < _LAST_LINES
+    def result(self, last_line: int | None, newest_first: bool = False) -> Outcome:
+        """The outcome of the lines so far, as a copy (the tracker may be fed on: --follow asks as lines
+        arrive). `last_line` is the log's last line's number once it is read, None while it goes on (a log
+        that is still being written does not "end in" its last error); `newest_first` says the lines came
+        in reverse (a console export), where "after" and "cut" mean nothing."""
+        outcome = replace(self._outcome, failure_lines=list(self._failures_after_ready))
+        outcome.ended_in_error = (last_line is not None and self._last_failure is not None
+                                  and last_line - self._last_failure < _LAST_LINES)
         if newest_first:
             outcome.open_traceback = None
         return outcome

@@ -16,7 +16,10 @@ from __future__ import annotations
 import gzip
 import io
 import itertools
+import os
 import re
+import signal
+import stat
 import sys
 import zlib
 from collections import Counter, deque
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 from unicodedata import east_asian_width
 
+from logdoctor.read import interrupt
 from logdoctor.read.scan import LiteralScanner
 
 MAX_LINE_BYTES = 64 * 1024
@@ -95,6 +99,7 @@ class ReadStats:
     newest_first: bool = False
     inputs: list[tuple[str, int, int]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    cut_short: str | None = None  # why reading stopped before the input ended (a signal), None: it did not
 
     def mark_truncated(self, number: int) -> None:
         """Count a line (or joined record starting at `number`) cut at the line limit."""
@@ -117,6 +122,8 @@ class ReadStats:
             notes.append("console export, newest first")
         if self.errors:
             notes.append(self.errors[0])
+        if self.cut_short:
+            notes.append(f"cut short: {self.cut_short}")
         return f"{names}: {self.physical_lines} lines" + (f" ({'; '.join(notes)})" if notes else "")
 
     def as_dict(self) -> dict:
@@ -125,7 +132,7 @@ class ReadStats:
             "lines": self.physical_lines, "bytes": self.bytes_read, "joined": self.joined,
             "truncated": self.truncated, "truncated_at": self.truncated_at[:20],
             "dropped_fences": self.dropped_fences, "dropped_console_meta": self.dropped_console_meta,
-            "newest_first": self.newest_first, "errors": list(self.errors),
+            "newest_first": self.newest_first, "errors": list(self.errors), "cut_short": self.cut_short,
         }
 
 
@@ -144,10 +151,8 @@ def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
         handle = path.open("rb")
     except OSError as error:
         raise InputError(f"cannot read {name}: {error.strerror or error}") from None
-    if handle.read(2) == b"\x1f\x8b":
-        handle.seek(0)
+    if handle.peek(2)[:2] == b"\x1f\x8b":  # peeked, not read: a FIFO or /dev/fd/N cannot seek back
         return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
-    handle.seek(0)
     return handle
 
 
@@ -158,6 +163,23 @@ def strip_escapes(text: str) -> str:
     if "m" in text and "[" in text:
         text = _ANSI_RESIDUE.sub("", text)
     return text
+
+
+def check_readable(name: str) -> None:
+    """Raise InputError unless `name` is '-' or something a log can be read from: a file, a FIFO,
+    /dev/stdin, a process substitution's /dev/fd/N (not a directory, not missing, not forbidden)."""
+    if name == "-":
+        return
+    try:
+        mode = os.stat(name).st_mode
+    except FileNotFoundError:
+        raise InputError(f"cannot read {name}: no such file") from None
+    except OSError as error:
+        raise InputError(f"cannot read {name}: {error.strerror or error}") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"cannot read {name}: it is a directory")
+    if not os.access(name, os.R_OK):
+        raise InputError(f"cannot read {name}: permission denied")
 
 
 def _strip_carriage_returns(text: str) -> str:
@@ -190,10 +212,14 @@ class LogReader:
 
     def __init__(self, inputs: Sequence[str], stdin: BinaryIO | None = None,
                  max_line_bytes: int = MAX_LINE_BYTES, literals: Iterable[str] = (),
-                 on_progress: Callable[[int], None] | None = None) -> None:
+                 on_progress: Callable[[int], None] | None = None, live: bool = False) -> None:
         """`literals`: the anchors of every line that matters; once the head of the log is read and shows
         no hard wrapping, the rest is read in blocks and only lines holding one (and the line before
-        each) are yielded. `on_progress` is called now and then with the number of bytes read."""
+        each) are yielded. `on_progress` is called now and then with the number of bytes read.
+
+        `live`: the input is a server writing now (`--follow`): each line goes on as soon as it is read,
+        so no head is held back to look for a terminal's hard wraps (a live stream has none) and no
+        block is awaited."""
         self.inputs = list(inputs) or ["-"]
         self.stdin = stdin
         self.max_line_bytes = max_line_bytes
@@ -204,13 +230,13 @@ class LogReader:
         self._sparse = False  # set once the head is read: the body may be scanned in blocks
         self._cri_seen = False  # Kubernetes CRI records: a partial one continues on a later line
         self._console_stamps: list[str] = []
+        self._live = live
         for name in self.inputs:  # every path is checked before anything is read
-            if name != "-" and not Path(name).is_file():
-                reason = "it is a directory" if Path(name).is_dir() else "no such file"
-                raise InputError(f"cannot read {name}: {reason}")
+            check_readable(name)
 
     def __iter__(self) -> Iterator[Line]:
-        records = _unwrap(self._clean_lines(), self.stats, self.max_line_bytes, on_head=self._head_read)
+        lines = self._clean_lines()
+        records = lines if self._live else _unwrap(lines, self.stats, self.max_line_bytes, on_head=self._head_read)
         return _join_continued_commands(records, self.stats, self.max_line_bytes)
 
     def _head_read(self, wrapped: bool) -> None:
@@ -224,7 +250,12 @@ class LogReader:
     def _physical_lines(self) -> Iterator[tuple[int, bytes]]:
         number = 0
         for name in self.inputs:
-            stream = _open(name, self.stdin)
+            try:
+                with interrupt.blocking():  # opening a FIFO waits for its writer
+                    stream = _open(name, self.stdin)
+            except interrupt.Interrupted as stop:
+                self._cut_short(stop.signum, number)
+                break
             first = number + 1
             read_here = 0
             try:
@@ -233,11 +264,17 @@ class LogReader:
                         number = yield from self._sparse_lines(stream, name, first, number)
                         break
                     try:
-                        raw = stream.readline(self.max_line_bytes)
+                        with interrupt.blocking():
+                            raw = stream.readline(self.max_line_bytes)
                     except (EOFError, OSError, zlib.error) as error:
                         self._read_error(name, error, number - first + 1)
                         break
+                    except interrupt.Interrupted as stop:
+                        self._cut_short(stop.signum, number)
+                        break
                     if not raw:
+                        if interrupt.requested() is not None:  # a live input ends early on a signal
+                            self._cut_short(interrupt.requested(), number)  # type: ignore[arg-type]
                         break
                     number += 1
                     read_here += len(raw)
@@ -246,12 +283,18 @@ class LogReader:
                         self._skip_rest_of_line(stream, number)
                     if self.on_progress is not None and not number & 0xFFF:
                         self.on_progress(self.stats.bytes_read)
-                    yield number, raw
+                    yield number, raw  # a signal that comes meanwhile stops the next read
             finally:
                 if stream is not self.stdin:
                     stream.close()
-            self.stats.inputs.append(("stdin" if name == "-" else name, first, number))
+            label = getattr(self.stdin, "label", "stdin") if name == "-" else name  # a followed file's name
+            self.stats.inputs.append((label, first, number))
+            if self.stats.cut_short:
+                break
         self.stats.physical_lines = number
+
+    def _cut_short(self, signum: int, lines: int) -> None:
+        self.stats.cut_short = f"{signal.Signals(signum).name} after {lines} lines"
 
     def _read_error(self, name: str, error: Exception, lines: int) -> None:
         reason = "truncated" if isinstance(error, EOFError) else f"corrupt ({error})"
@@ -271,9 +314,13 @@ class LogReader:
         overlong = False  # the line in `carry` is over the limit: its rest is skipped
         while True:
             try:
-                block = stream.read(_BLOCK_BYTES)
+                with interrupt.blocking():
+                    block = stream.read(_BLOCK_BYTES)
             except (EOFError, OSError, zlib.error) as error:
                 self._read_error(name, error, number - first + 1)
+                break
+            except interrupt.Interrupted as stop:
+                self._cut_short(stop.signum, number)
                 break
             if not block:
                 break
