@@ -6,6 +6,8 @@ Exit codes (also in the README, "Verdicts and exit status"):
   2  usage error, unreadable input, or not a vLLM/Xinference log (one line on stderr; what could be
      read is still reported)
   3  internal error (one line on stderr; please report it)
+  130, 143  stopped by SIGINT (Ctrl-C) or SIGTERM: the report of what was read, marked cut short
+Several logs are diagnosed each on its own (unless --merge): the exit status is the worst of theirs.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from logdoctor import __version__
+from logdoctor.read import interrupt
 from logdoctor.read.source import InputError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -124,29 +127,60 @@ def _progress(inputs: Sequence[str], quiet: bool) -> Iterator[Callable[[int], No
         line.finish()
 
 
+_FOLLOW_OPTIONS = (
+    click.option("--follow", "-f", is_flag=True,
+                 help="Follow a growing file (like tail -f) or a pipe that does not end: a line per start-up stage, "
+                      "the diagnosis as soon as it is known, the verdict when the server is ready."),
+    click.option("--until", type=click.Choice(["ready", "problem", "end"]), default=None,
+                 help="With --follow: stop when the server is ready (or failed), at the first problem, or at the "
+                      "end of the input (default). Implies --follow."),
+    click.option("--merge", is_flag=True,
+                 help="Several inputs are pieces of one log (read in order as one); by default each is its own log."),
+)
+
+
+def _follow_options(command: Callable) -> Callable:
+    for option in reversed(_FOLLOW_OPTIONS):
+        command = option(command)
+    return command
+
+
 @main.command()
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_follow_options
 @_QUIET_OPTION
 @_NO_CACHE_OPTION
-def facts(inputs: tuple[str, ...], fmt: str, quiet: bool) -> None:
-    """Print the fact sheet of a log (files, '-' or a pipe)."""
+def facts(inputs: tuple[str, ...], fmt: str, follow: bool, until: str | None, merge: bool, quiet: bool) -> None:
+    """Print the fact sheet of a log (files, '-', a FIFO, /dev/stdin or a pipe; --follow for a live one)."""
     from logdoctor import api
+
+    sources = _sources(inputs)
+    if follow or until:
+        _follow(sources[0] if len(sources) == 1 else _one_input(), fmt, until or "end", ranked=False)
+    if merge or len(sources) == 1:
+        try:
+            with _progress(inputs, quiet) as on_progress:
+                analysis = api.analysis_of(sources, on_progress=on_progress)
+        except InputError as error:
+            fail(str(error))
+        click.echo(_facts_text(analysis, fmt))
+        _exit(*_facts_status(analysis))
+    _each(sources, fmt, lambda _name, analysis: _facts_text(analysis, fmt), _facts_status, ranked=False)
+
+
+def _facts_text(analysis, fmt: str) -> str:  # type: ignore[no-untyped-def]
     from logdoctor.report import factsheet, jsonout
 
-    try:
-        with _progress(inputs, quiet) as on_progress:
-            analysis = api.analysis_of(_sources(inputs), on_progress=on_progress)
-    except InputError as error:
-        fail(str(error))
     if fmt == "json":
-        click.echo(json.dumps(jsonout.facts_document(analysis), indent=2, ensure_ascii=False))
-    else:
-        from logdoctor.report.terminal import width
+        return json.dumps(jsonout.facts_document(analysis), indent=2, ensure_ascii=False)
+    from logdoctor.report.terminal import width
 
-        click.echo(factsheet.render(analysis.sheet, analysis.stats, width=width()))
-    if analysis.stats.errors:
-        fail(analysis.stats.errors[0])
+    return factsheet.render(analysis.sheet, analysis.stats, width=width())
+
+
+def _facts_status(analysis) -> tuple[int, str | None]:  # type: ignore[no-untyped-def]
+    return (EXIT_USAGE, analysis.stats.errors[0]) if analysis.stats.errors else (EXIT_OK, None)
 
 
 _KB_OPTION = click.option(
@@ -162,7 +196,7 @@ def _load_kb(kb_dirs: Sequence[str]):  # type: ignore[no-untyped-def]
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--symptom", help="What you see, in your words (English or Chinese), e.g. 'only outputs !!!!'.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               show_default=True)
@@ -173,47 +207,158 @@ def _load_kb(kb_dirs: Sequence[str]):  # type: ignore[no-untyped-def]
 @click.option("--verbose", "-v", is_flag=True,
               help="Text report in full: whole causes, every remedy, low-confidence causes, memory, facts.")
 @_COLOR_OPTION
+@_follow_options
 @_QUIET_OPTION
 @_NO_CACHE_OPTION
 def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, kb_dirs: tuple[str, ...],
-             redact: bool, show_facts: bool, verbose: bool, color: str, quiet: bool) -> None:
+             redact: bool, show_facts: bool, verbose: bool, color: str, follow: bool, until: str | None, merge: bool,
+             quiet: bool) -> None:
     """Rank the likely root causes of what the log shows (the default command).
 
     Exit status follows the verdict: 0 healthy/risk/not yet ready, 1 problem/failed-unknown/cut traceback,
-    2 not a serving log, usage or input error.
+    2 not a serving log, usage or input error; 130/143 stopped by Ctrl-C/SIGTERM (the report of what was read).
     """
     from logdoctor import api
+    from logdoctor.report import terminal, text
+
+    sources = _sources(inputs)
+    knowledge_base = _load_kb(kb_dirs)
+    colour = terminal.wants_colour(color, sys.stdout)
+    layout = text.Layout(width=terminal.width(), colour=colour, verbose=verbose, facts=show_facts, redact=redact)
+    render = _report_renderer(fmt, top, redact, layout)
+    if follow or until:
+        _follow(sources[0] if len(sources) == 1 else _one_input(), fmt, until or "end", render=render,
+                colour=colour, symptom=symptom, kb=knowledge_base)
+    if merge or len(sources) == 1:
+        try:
+            with _progress(inputs, quiet) as on_progress:
+                report = api.diagnose(sources, kb=knowledge_base, symptom=symptom, on_progress=on_progress)
+        except InputError as error:
+            fail(str(error))
+        click.echo(render(report), color=colour)
+        _exit(*_report_status(report))
+    _each(sources, fmt, lambda _name, report: render(report), _report_status, colour, symptom=symptom,
+          kb=knowledge_base)
+
+
+def _report_renderer(fmt: str, top: int, redact: bool, layout) -> Callable:  # type: ignore[no-untyped-def]
+    """The report as the chosen format prints it (secrets removed from Markdown always, else on --redact)."""
     from logdoctor.report import redact as redaction
 
-    try:
-        knowledge_base = _load_kb(kb_dirs)
-        with _progress(inputs, quiet) as on_progress:
-            report = api.diagnose(_sources(inputs), kb=knowledge_base, symptom=symptom, on_progress=on_progress)
-    except InputError as error:
-        fail(str(error))
-    if fmt == "json":
-        from logdoctor.report import jsonout
+    def render(report) -> str:  # type: ignore[no-untyped-def]
+        if fmt == "json":
+            from logdoctor.report import jsonout
 
-        document = jsonout.report_document(report, top)
-        click.echo(json.dumps(redaction.redact_document(document) if redact else document, indent=2,
-                              ensure_ascii=False))
-    elif fmt == "markdown":
-        from logdoctor.report import markdown
+            document = jsonout.report_document(report, top)
+            return json.dumps(redaction.redact_document(document) if redact else document, indent=2,
+                              ensure_ascii=False)
+        if fmt == "markdown":
+            from logdoctor.report import markdown
 
-        click.echo(redaction.redact(markdown.render(report, top, command=_command_line(click.get_current_context()))))
-    else:
-        from logdoctor.report import terminal, text
+            return redaction.redact(markdown.render(report, top, command=_command_line(click.get_current_context())))
+        from logdoctor.report import text
 
-        colour = terminal.wants_colour(color, sys.stdout)
-        layout = text.Layout(width=terminal.width(), colour=colour, verbose=verbose, facts=show_facts, redact=redact)
         rendered = text.render(report, top, layout)
-        click.echo(redaction.redact(rendered) if redact else rendered, color=colour)
+        return redaction.redact(rendered) if redact else rendered
+
+    return render
+
+
+def _report_status(report) -> tuple[int, str | None]:  # type: ignore[no-untyped-def]
+    """The exit status a report gives, and the one line for stderr that goes with it."""
     if report.analysis.stats.errors:
-        fail(report.analysis.stats.errors[0])
+        return EXIT_USAGE, report.analysis.stats.errors[0]
     verdict = report.verdict
     if verdict.kind == "not-a-serving-log":
-        fail(f"not a vLLM or Xinference log: {verdict.reason} ({verdict.next_step})", verdict.exit_code)
-    sys.exit(verdict.exit_code)
+        return verdict.exit_code, f"not a vLLM or Xinference log: {verdict.reason} ({verdict.next_step})"
+    return verdict.exit_code, None
+
+
+def _exit(code: int, message: str | None) -> None:
+    """Exit with `code` (after its stderr line), or with 128 + signal when a stop signal cut the run short."""
+    from logdoctor.read import interrupt
+
+    if message:
+        click.echo(f"logdoctor: {message}", err=True)
+    signalled = interrupt.exit_code()
+    sys.exit(signalled if signalled is not None else code)
+
+
+def _one_input() -> None:
+    raise click.UsageError("--follow takes one input (a file, '-', a FIFO or a pipe)")
+
+
+def _each(sources: list, fmt: str, render: Callable, status: Callable, colour: bool | None = None,
+          **options: object) -> None:
+    """Several logs, each on its own: its report under its name, then one summary line; exit with the worst."""
+    from logdoctor import api
+
+    names = ["stdin" if not isinstance(source, os.PathLike) else os.fspath(source) for source in sources]
+    documents, summary, worst = [], [], EXIT_OK
+    for name, result in zip(names, api.diagnose_each(sources, **options), strict=False):  # type: ignore[arg-type]
+        if isinstance(result, InputError):
+            code, message, word = EXIT_USAGE, str(result), "unreadable"
+            if fmt == "json":
+                documents.append({"input": name, "error": str(result)})
+        else:
+            (code, message), word = status(result), getattr(getattr(result, "verdict", None), "kind", "read")
+            if fmt == "json":
+                documents.append(json.loads(render(name, result)))
+            else:
+                click.echo(f"{'## ' if fmt == 'markdown' else '==> '}{name}{'' if fmt == 'markdown' else ' <=='}")
+                click.echo(render(name, result) + "\n", color=colour)
+        if message:
+            click.echo(f"logdoctor: {name}: {message.removeprefix(f'cannot read {name}: ')}", err=True)
+        summary.append(f"{name} {word}")
+        worst = max(worst, code)
+    if fmt == "json":
+        click.echo(json.dumps(documents, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"logdoctor: {len(summary)} logs: {', '.join(summary)}")
+    _exit(worst, None)
+
+
+def _follow(source: object, fmt: str, until: str, render: Callable | None = None, colour: bool | None = None,
+            **options: object) -> None:
+    """`--follow`: status lines (JSON lines with --format json) as the log arrives, the diagnosis when
+    known, the final report at the end; exit as the final report says (130/143 on a stop signal)."""
+    from logdoctor import api
+    from logdoctor.follow import Update
+    from logdoctor.report import headline, jsonout, live
+
+    shown: list[str] = []  # the headlines of the reports printed, not to print the same answer twice in a row
+
+    def full(result) -> str:  # type: ignore[no-untyped-def]
+        if render is not None:
+            return render(result)
+        return _facts_text(result, fmt)
+
+    def on_update(update: Update) -> None:
+        result = update.report if update.report is not None else update.analysis
+        if fmt == "json":
+            document: dict = {"event": update.kind}
+            if update.stage is not None:
+                document.update(stage=update.stage.name, facts=update.facts)
+            if update.kind != "stage" or update.report is not None:
+                document["report" if update.report is not None else "facts"] = (
+                    json.loads(full(result)) if update.report is not None else jsonout.facts_document(result))
+            click.echo(json.dumps(document, ensure_ascii=False))
+            return
+        if update.kind == "stage" or (update.kind == "diagnosis" and update.report is None):
+            click.echo(live.status_line(update))
+            return
+        said = headline.headline(update.report) if update.report is not None else None
+        if update.kind == "end" and said is not None and shown and shown[-1] == said:
+            click.echo(f"logdoctor: {update.analysis.stats.describe()}; the answer stands: {said}")
+            return
+        click.echo(full(result), color=colour)
+        shown.append(said or "")
+
+    try:
+        result = api.follow(source, on_update=on_update, until=until, **options)  # type: ignore[arg-type]
+    except InputError as error:
+        fail(str(error))
+    _exit(*(_report_status(result) if render is not None else _facts_status(result)))
 
 
 @main.command()
@@ -478,6 +623,7 @@ def kb_new(entry_id: str, log: str, category: str, folder: str, references: tupl
 
 def run() -> None:
     """Entry point: a usage error is one line and exit code 2, any unexpected exception one line and exit 3."""
+    interrupt.install()
     try:
         code = main(standalone_mode=False)  # click raises its usage errors instead of printing a block
     except SystemExit:
@@ -489,8 +635,8 @@ def run() -> None:
             sys.exit(EXIT_OK)
         command = context.command_path if context is not None else "logdoctor"
         fail(f"{error.format_message()} (see: {command} --help)".replace("\n", " "), EXIT_USAGE)
-    except (KeyboardInterrupt, click.Abort):
-        fail("interrupted", 130)
+    except (KeyboardInterrupt, click.Abort):  # a second stop signal: give up at once
+        fail("interrupted", interrupt.exit_code() or 130)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
     except Exception as error:

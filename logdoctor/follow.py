@@ -171,6 +171,8 @@ class Follower:
         if _key(report) == self._diagnosed:
             return
         self._diagnosed = _key(report)
+        for stage in list(self._begun):  # the stages it went through come first
+            self._tell_stage(stage, report.analysis)
         self._tell(Update("diagnosis", report.analysis, report))
         if self._until == "problem" or (self._until == "ready" and report.analysis.outcome.failed):
             self._stop()

@@ -258,6 +258,8 @@ class LogReader:
                 break
             first = number + 1
             read_here = 0
+            label = getattr(self.stdin, "label", "stdin") if name == "-" else name  # a followed file's name
+            self.stats.inputs.append((label, first, number))  # named while it is read (--follow reports then)
             try:
                 while True:
                     if self._sparse and read_here >= _SPARSE_AFTER:
@@ -277,6 +279,7 @@ class LogReader:
                             self._cut_short(interrupt.requested(), number)  # type: ignore[arg-type]
                         break
                     number += 1
+                    self.stats.physical_lines = number
                     read_here += len(raw)
                     self.stats.bytes_read += len(raw)
                     if not raw.endswith(b"\n") and len(raw) >= self.max_line_bytes:
@@ -287,8 +290,7 @@ class LogReader:
             finally:
                 if stream is not self.stdin:
                     stream.close()
-            label = getattr(self.stdin, "label", "stdin") if name == "-" else name  # a followed file's name
-            self.stats.inputs.append((label, first, number))
+            self.stats.inputs[-1] = (label, first, number)
             if self.stats.cut_short:
                 break
         self.stats.physical_lines = number
