@@ -336,7 +336,7 @@ def _follow(source: object, fmt: str, until: str, render: Callable | None = None
     def on_update(update: Update) -> None:
         result = update.report if update.report is not None else update.analysis
         if fmt == "json":
-            document: dict = {"event": update.kind}
+            document: dict = {"event": update.kind, "line": update.line}
             if update.stage is not None:
                 document.update(stage=update.stage.name, facts=update.facts)
             if update.kind != "stage" or update.report is not None:

@@ -74,6 +74,7 @@ class Update:
     analysis: Analysis
     report: Report | None = None  # with a knowledge base in use (diagnose --follow)
     stage: Stage | None = None
+    line: int = 0  # the number of the last line read when it was told
 
     @property
     def facts(self) -> dict[str, object]:
@@ -117,7 +118,7 @@ class Follower:
         if not self._stopped:
             self._settle(force=True)
         final = self._result()
-        self._on_update(Update("end", self._analysis(final), final if isinstance(final, Report) else None))
+        self._tell(Update("end", self._analysis(final), final if isinstance(final, Report) else None))
         return final
 
     # -- per line ----------------------------------------------------------------------------------
@@ -207,6 +208,7 @@ class Follower:
 
     # -- helpers -----------------------------------------------------------------------------------
     def _tell(self, update: Update) -> None:
+        update.line = self._stats.physical_lines
         self._on_update(update)
         sys.stdout.flush()
 
