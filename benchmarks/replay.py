@@ -42,7 +42,10 @@ def pauses(lines: list[str], delay: float, speed: float | None, max_gap: float) 
     result, last = [], None
     for line in lines:
         now = seconds_of(line)
-        gap = 0.0 if now is None or last is None else (now - last) % 86400 / speed
+        gap = 0.0 if now is None or last is None else now - last
+        if gap < -43200:  # past midnight
+            gap += 86400
+        gap = max(gap, 0.0) / speed  # a stamp that goes back (processes interleaved): no pause
         result.append(min(gap, max_gap))
         last = now if now is not None else last
     return result
