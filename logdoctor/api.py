@@ -181,14 +181,16 @@ class Diagnoser:
     def feed(self, line: Line) -> list[Event]:
         return self._pass.feed(line)
 
-    def analysis(self, stats: ReadStats) -> Analysis:
-        return self._pass.analysis(stats)
+    def analysis(self, stats: ReadStats, ended: bool = True) -> Analysis:
+        """The facts of the lines fed so far; `ended=False` while the log goes on (it does not "end in" an error
+        it just printed)."""
+        return self._pass.analysis(stats, ended)
 
-    def report(self, stats: ReadStats) -> Report:
-        """The report of the lines fed so far."""
+    def report(self, stats: ReadStats, ended: bool = True) -> Report:
+        """The report of the lines fed so far (`ended` as for `analysis`)."""
         if self.kb is None or self.matcher is None:
             raise ValueError("this Diagnoser only lays out facts (ranked=False)")
-        analysis = self._pass.analysis(stats)
+        analysis = self._pass.analysis(stats, ended)
         sheet = analysis.sheet.facts
         diagnoses = rank(self.matcher, sheet, self.symptom, ready_line=analysis.outcome.ready_line)
         return Report(analysis, diagnoses, self.symptom, remedies.computed_values(sheet), self.kb.warnings)

@@ -127,7 +127,7 @@ class Follower:
         events = self._diagnoser.feed(line)
         if not events and self._diagnoser.matched_lines == self._matched:
             return
-        analysis = self._diagnoser.analysis(self._stats)
+        analysis = self._diagnoser.analysis(self._stats, ended=False)
         self._stages(analysis, events)
         if self._stopped:
             return
@@ -135,7 +135,7 @@ class Follower:
         if self._diagnoser.kb is not None and (self._diagnoser.matched_lines > self._matched
                                                or any(e.level in _FATAL_LEVELS for e in events)):
             self._matched = self._diagnoser.matched_lines
-            report = self._diagnoser.report(self._stats)
+            report = self._diagnoser.report(self._stats, ended=False)
             if report.confident:
                 self._diagnosis(report)
                 return
@@ -144,7 +144,7 @@ class Follower:
 
     def _stages(self, analysis: Analysis, events: list[Event]) -> None:
         facts = analysis.sheet.facts
-        ended = {event.kind for event in events} | {name for event in events for name in event.facts}
+        closing = {event.kind for event in events} | {name for event in events for name in event.facts}
         for position, stage in enumerate(STAGES):
             if stage.name in self._told or stage in self._begun or not stage.begun_by.intersection(facts):
                 continue
@@ -152,7 +152,7 @@ class Follower:
                 self._tell_stage(earlier, analysis)
             self._begun.append(stage)
         for stage in list(self._begun):
-            if stage.ended_by.intersection(ended):
+            if stage.ended_by.intersection(closing):
                 for earlier in [s for s in self._begun if STAGES.index(s) <= STAGES.index(stage)]:
                     self._tell_stage(earlier, analysis)
 
@@ -161,7 +161,7 @@ class Follower:
         self._told.add(stage.name)
         report = None
         if stage.name == "ready" and self._diagnoser.kb is not None:
-            report = self._diagnoser.report(self._stats)
+            report = self._diagnoser.report(self._stats, ended=False)
             self._diagnosed = _key(report)
         self._tell(Update("stage", analysis, report, stage))
         if stage.name == "ready" and self._until == "ready":
@@ -193,14 +193,14 @@ class Follower:
         """After SETTLE_SECONDS of quiet (or at the end): tell the stages begun and a failure."""
         if not force and self._clock() < self._last_line_at + SETTLE_SECONDS:
             return
-        analysis = self._diagnoser.analysis(self._stats)
+        analysis = self._diagnoser.analysis(self._stats, ended=force)
         for stage in list(self._begun):
             if not self._stopped:
                 self._tell_stage(stage, analysis)
         if self._failure_pending and not self._stopped and not analysis.outcome.cut:
             self._failure_pending = False
             if self._diagnoser.kb is not None:
-                self._diagnosis(self._diagnoser.report(self._stats))
+                self._diagnosis(self._diagnoser.report(self._stats, ended=force))
             elif not force:
                 self._tell(Update("diagnosis", analysis))
                 if self._until != "end":

@@ -53,7 +53,9 @@ class Pass:
         return events
 
     def analysis(self, stats: ReadStats, ended: bool = True) -> Analysis:
-        """What the lines so far show; `ended`: the log is read to its end (not: a live log going on)."""
+        """What the lines so far show; `ended`: the log is read to its end (not: a live log going on, nor one
+        whose reading a stop signal cut short), so that it may "end in" its last error."""
+        ended = ended and stats.cut_short is None
         outcome = self.parser.outcome.result(stats.physical_lines if ended else None, stats.newest_first)
         return Analysis(self.builder.result(), stats, outcome)
 

@@ -157,6 +157,24 @@ def test_ctrl_c_while_following_a_file_reports_what_was_read(tmp_path: Path) -> 
     assert final["summary"]["verdict"] == "risk" and "is starting" in final["summary"]["reason"]
 
 
+def test_a_request_error_while_serving_is_no_failure_while_the_log_goes_on(tmp_path: Path) -> None:
+    """A live server's last line being an error says nothing of its end: no diagnosis while it is quiet,
+    and none after Ctrl-C (the log was cut, it did not end in that error)."""
+    path = tmp_path / "server.log"
+    error = ("ERROR 12-01 10:24:20 serving_chat.py:200] Error in request handling\n"
+             "RuntimeError: unexpected token id 151643 in response stream\n")  # no entry knows it
+    path.write_text(SEED.read_text() + error)
+    process, events = _follow(str(path))
+    events.first(lambda e: e.get("stage") == "ready")
+    time.sleep(2.0)  # longer than the follower's settling time
+    process.send_signal(signal.SIGINT)
+    seen = events.wait()
+    assert process.wait(10) == 130
+    assert [e for e in seen if e["event"] == "diagnosis"] == []
+    assert seen[-1]["report"]["summary"]["verdict"] == "risk"
+    assert batch(str(path))["summary"]["verdict"] == "failed-unknown"  # a whole log that ends in it: failed
+
+
 def test_facts_follow_prints_a_line_per_stage(tmp_path: Path) -> None:
     replay = writer(SEED, "--delay", "0.002", stdout=subprocess.PIPE)
     done = subprocess.run([logdoctor(), "facts", "--follow"], stdin=replay.stdout, capture_output=True, text=True,
