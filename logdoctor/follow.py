@@ -197,8 +197,10 @@ class Follower:
         for stage in list(self._begun):
             if not self._stopped:
                 self._tell_stage(stage, analysis)
-        if self._failure_pending and not self._stopped and not analysis.outcome.cut:
-            self._failure_pending = False
+        if self._failure_pending and not self._stopped:
+            self._failure_pending = False  # a traceback still open is told when its exception line comes
+            if analysis.outcome.cut:
+                return
             if self._diagnoser.kb is not None:
                 self._diagnosis(self._diagnoser.report(self._stats, ended=force))
             elif not force:
@@ -210,7 +212,6 @@ class Follower:
     def _tell(self, update: Update) -> None:
         update.line = self._stats.physical_lines
         self._on_update(update)
-        sys.stdout.flush()
 
     def _stop(self) -> None:
         self._stopped = True

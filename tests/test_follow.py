@@ -193,12 +193,22 @@ def test_follow_takes_one_input() -> None:
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "--follow takes one input" in done.stderr
 
 
-def test_idle_follower_sleeps(tmp_path: Path) -> None:
-    """No busy polling: following an idle file for a second costs next to no CPU time."""
+OPEN_TRACEBACK = ("ERROR 12-01 10:19:10 engine.py:400] Engine background task failed\n"
+                  "Traceback (most recent call last):\n"
+                  '  File "/usr/local/lib/python3.10/site-packages/vllm/engine/llm_engine.py", line 12, in step\n')
+
+
+@pytest.mark.parametrize(("lines", "tail", "waits_for"), [
+    (93, "", "ready"),  # a server that is up and quiet
+    (60, OPEN_TRACEBACK, "weights"),  # a failure whose traceback has not reached its exception yet
+], ids=["ready", "open-traceback"])
+def test_idle_follower_sleeps(tmp_path: Path, lines: int, tail: str, waits_for: str) -> None:
+    """No busy polling: following a file that does not move costs next to no CPU time, whatever is pending."""
     path = tmp_path / "server.log"
-    path.write_text(SEED.read_text())
+    path.write_text("".join(SEED.read_text().splitlines(keepends=True)[:lines]) + tail)
     process, events = _follow(str(path))
-    events.first(lambda e: e.get("stage") == "ready")
+    events.first(lambda e: e.get("stage") == waits_for)
+    time.sleep(1.5)  # past the settling time
     before = _cpu_seconds(process.pid)
     time.sleep(1.0)
     spent = _cpu_seconds(process.pid) - before
