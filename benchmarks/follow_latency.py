@@ -36,6 +36,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_until_waiting(pid: int, timeout: float = 60) -> None:
+    """Until the follower sleeps in the kernel waiting for input (started, knowledge base loaded, file open)."""
+    deadline, calm = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline and calm < 3:
+        waiting = Path(f"/proc/{pid}/wchan").read_text()
+        calm = calm + 1 if any(word in waiting for word in ("poll", "select", "pipe_read", "inotify")) else 0
+        time.sleep(0.05)
+
+
 def one_run(lines: list[bytes], mode: str, delay: float, idle: float) -> tuple[list[tuple[str, float]], float | None]:
     """Latencies (stage, seconds) of one replay, and the follower's CPU seconds while idle (when `idle`)."""
     with tempfile.TemporaryDirectory() as folder:
@@ -55,7 +64,7 @@ def one_run(lines: list[bytes], mode: str, delay: float, idle: float) -> tuple[l
         reader = threading.Thread(target=lambda: arrived.extend(
             (time.monotonic(), json.loads(raw)) for raw in follower.stdout), daemon=True)  # type: ignore[union-attr]
         reader.start()
-        time.sleep(1.5)  # the follower has started (imports, knowledge base) before the first line
+        wait_until_waiting(follower.pid)  # started (imports, knowledge base) before the first line
         written: dict[int, float] = {}
         for number, line in enumerate(lines, 1):
             sink.write(line)
