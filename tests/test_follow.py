@@ -97,7 +97,7 @@ def test_until_problem_stops_at_the_diagnosis_with_its_exit_status() -> None:
     lines = done.stdout.splitlines()
     assert "config read:" in lines[0] and "weights loaded: 14.08 GiB per GPU" in lines[1]
     assert lines[2].endswith("KV cache: -3.15 GiB")
-    assert lines[3].startswith("problem: gpu_memory_utilization was set so low")
+    assert lines[3].startswith("problem: gpu_memory_utilization was set s") and "(0.93)" in lines[3]
 
 
 @pytest.mark.parametrize("how", ["moved", "truncated"])
