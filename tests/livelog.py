@@ -66,10 +66,12 @@ def written(stamps: Path, count: int, timeout: float = 30) -> None:
     raise AssertionError(f"the writer did not write {count} lines within {timeout} s")
 
 
-def batch(*args: str) -> dict:
-    """The batch JSON report of a log, through the installed CLI."""
-    done = subprocess.run([logdoctor(), *args, "--format", "json"], capture_output=True, text=True, timeout=60)
-    return json.loads(done.stdout)
+def batch(log: str) -> dict:
+    """The batch JSON report of a log (in this process: the same api.diagnose the CLI calls, without
+    another interpreter start)."""
+    from logdoctor import api
+
+    return api.diagnose(Path(log)).to_dict()
 
 
 def verdict_of(document: dict) -> tuple[str, str | None]:

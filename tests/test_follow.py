@@ -166,7 +166,7 @@ def test_a_request_error_while_serving_is_no_failure_while_the_log_goes_on(tmp_p
     path.write_text(SEED.read_text() + error)
     process, events = _follow(str(path))
     events.first(lambda e: e.get("stage") == "ready")
-    time.sleep(2.0)  # longer than the follower's settling time
+    time.sleep(1.4)  # longer than the follower's settling time (1 s)
     process.send_signal(signal.SIGINT)
     seen = events.wait()
     assert process.wait(10) == 130
@@ -208,13 +208,13 @@ def test_idle_follower_sleeps(tmp_path: Path, lines: int, tail: str, waits_for: 
     path.write_text("".join(SEED.read_text().splitlines(keepends=True)[:lines]) + tail)
     process, events = _follow(str(path))
     events.first(lambda e: e.get("stage") == waits_for)
-    time.sleep(1.5)  # past the settling time
+    time.sleep(1.2)  # past the settling time (1 s)
     before = _cpu_seconds(process.pid)
-    time.sleep(1.0)
+    time.sleep(0.6)
     spent = _cpu_seconds(process.pid) - before
     process.send_signal(signal.SIGTERM)
     assert process.wait(10) == 143
-    assert spent < 0.05, f"{spent:.3f} s of CPU in 1 s idle"
+    assert spent < 0.05, f"{spent:.3f} s of CPU in 0.6 s idle"
 
 
 def _cpu_seconds(pid: int) -> float:
