@@ -10,7 +10,7 @@ The Follower feeds each line to an `api.Diagnoser` (the same streaming pass and 
 diagnosis, so the final verdict is the batch one) and tells `on_update`:
 
 - a stage, once its last line shows (the KV cache line with the concurrency, the config line), or
-  once the input has been quiet for SETTLE_SECONDS after its first fact, or a later stage begins;
+  a later stage begins, or (but for the config) the input has been quiet for SETTLE_SECONDS;
 - a diagnosis as soon as a knowledge-base entry matches with confidence, or once the input has
   been quiet for SETTLE_SECONDS after the run failed (a traceback's lines come in a burst: the
   last one names the error);
@@ -49,13 +49,16 @@ class Stage:
     begun_by: frozenset[str]  # facts
     ended_by: frozenset[str]  # rules of events, or facts
     shows: tuple[str, ...]
+    # Told after SETTLE_SECONDS of quiet when its last line has not come. Not the config: Xinference states
+    # some of it (the launch options) long before vLLM's config line, which then says it all.
+    settles: bool = True
 
 
 STAGES = (
     Stage("config", "config read", frozenset({"vllm_version", "max_model_len", "tensor_parallel_size", "dtype"}),
           frozenset({"engine_config"}),
           ("model", "vllm_version", "xinference_version", "engine", "dtype", "quantization", "tensor_parallel_size",
-           "pipeline_parallel_size", "max_model_len", "gpu_memory_utilization")),
+           "pipeline_parallel_size", "max_model_len", "gpu_memory_utilization"), settles=False),
     Stage("weights", "weights loaded", frozenset({"weights_gib"}), frozenset({"weights_gib"}), ("weights_gib",)),
     Stage("kv-cache", "KV cache", frozenset({"kv_cache_gib", "gpu_blocks", "kv_cache_tokens", "max_concurrency"}),
           frozenset({"max_concurrency"}), ("kv_cache_gib", "kv_cache_tokens", "max_concurrency", "gpu_blocks")),
@@ -185,7 +188,7 @@ class Follower:
             self._settle()
         if self._stopped:
             return True
-        if not (self._begun or self._failure_pending):
+        if not (self._failure_pending or any(stage.settles for stage in self._begun)):
             return None
         return max(self._last_line_at + SETTLE_SECONDS - self._clock(), 0.0)
 
@@ -195,7 +198,7 @@ class Follower:
             return
         analysis = self._diagnoser.analysis(self._stats, ended=force)
         for stage in list(self._begun):
-            if not self._stopped:
+            if not self._stopped and (force or stage.settles):
                 self._tell_stage(stage, analysis)
         if self._failure_pending and not self._stopped:
             self._failure_pending = False  # a traceback still open is told when its exception line comes

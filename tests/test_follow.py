@@ -123,6 +123,23 @@ def test_followed_file_across_rotation(tmp_path: Path, how: str) -> None:
         assert (tmp_path / "server.log.1").stat().st_size > 0
 
 
+def test_config_waits_for_vllms_config_line_however_quiet_the_log(tmp_path: Path) -> None:
+    """Xinference states its launch options (TP 4) seconds before vLLM's config line: the config stage is
+    told at that line, with all of it, not after a quiet second with half of it."""
+    path = tmp_path / "server.log"
+    lines = SEED.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:13]))
+    process, events = _follow(str(path), "--until", "ready")
+    time.sleep(2.5)  # past the settling time, whatever the start-up took
+    with path.open("a") as log:
+        log.write("".join(lines[13:]))
+    seen = events.wait()
+    assert process.wait(10) == 0
+    config = next(e for e in seen if e.get("stage") == "config")
+    assert config["line"] == 19 and config["facts"]["vllm_version"] == "0.7.3"
+    assert config["facts"]["tensor_parallel_size"] == 4
+
+
 def test_writer_dies_mid_line_into_a_pipe(tmp_path: Path) -> None:
     """The half-written last line is read as the last line when the pipe ends, not lost and not waited for."""
     log = tmp_path / "dies.log"
