@@ -13,12 +13,10 @@ or skipped is counted in `ReadStats`, and a broken gzip stream is reported after
 
 from __future__ import annotations
 
-import gzip
 import io
 import itertools
 import re
 import sys
-import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 from unicodedata import east_asian_width
 
+from logdoctor.read import formats
 from logdoctor.read.scan import LiteralScanner
 
 MAX_LINE_BYTES = 64 * 1024
@@ -36,6 +35,7 @@ _WRAP_SLACK = 20  # a wrapped record's first line may have lost escape codes tha
 _SKIP_CHUNK = 1 << 20
 _SPARSE_AFTER = 1 << 20  # bytes of an input read line by line before its body may be scanned in blocks
 _BLOCK_BYTES = 4 << 20
+_TRANSCODED_BUFFER = 1 << 20
 _FENCE_MARKS = ("```", "~~~")  # fence lines are dropped and counted, so block scanning must see them
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?")
@@ -129,26 +129,38 @@ class ReadStats:
         }
 
 
-def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
-    """A binary stream for a path or `-`, decompressing gzip (detected by its magic bytes)."""
+def _open(name: str, stdin: BinaryIO | None) -> tuple[BinaryIO, BinaryIO, str]:
+    """A binary stream of UTF-8 text for a path or `-`, the stream it reads from (to close), and the
+    input's compression ("" for none), all recognised by their bytes (formats.py)."""
     if name == "-":
         raw: BinaryIO = stdin if stdin is not None else sys.stdin.buffer
-        buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
-        if buffered.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
-            return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
-        return buffered  # type: ignore[return-value]
-    path = Path(name)
-    if path.is_dir():
-        raise InputError(f"cannot read {name}: it is a directory")
+        try:
+            head = formats.read_head(raw)
+        except OSError as error:
+            raise InputError(f"cannot read standard input: {error.strerror or error}") from None
+        handle: BinaryIO = io.BufferedReader(formats.Prefixed(head, raw))  # type: ignore[arg-type]
+    else:
+        path = Path(name)
+        if path.is_dir():
+            raise InputError(f"cannot read {name}: it is a directory")
+        try:
+            handle = path.open("rb")
+            head = handle.read(formats.HEAD_BYTES)
+            handle.seek(0)
+        except OSError as error:
+            raise InputError(f"cannot read {name}: {error.strerror or error}") from None
+    stream, kind = handle, formats.compression_of(head) or ""
     try:
-        handle = path.open("rb")
-    except OSError as error:
-        raise InputError(f"cannot read {name}: {error.strerror or error}") from None
-    if handle.read(2) == b"\x1f\x8b":
-        handle.seek(0)
-        return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
-    handle.seek(0)
-    return handle
+        if kind:
+            stream = formats.decompressed(kind, handle, seekable=name != "-")
+            head = formats.peek_head(stream, kind)
+    except formats.FormatError as error:
+        handle.close()
+        raise InputError(f"cannot read {'stdin' if name == '-' else name}: {error}") from None
+    codec = formats.utf16_codec(head)
+    if codec is not None:
+        stream = io.BufferedReader(formats.Utf8Transcoder(stream, codec), buffer_size=_TRANSCODED_BUFFER)  # type: ignore[arg-type]
+    return stream, handle, kind
 
 
 def strip_escapes(text: str) -> str:
@@ -224,18 +236,19 @@ class LogReader:
     def _physical_lines(self) -> Iterator[tuple[int, bytes]]:
         number = 0
         for name in self.inputs:
-            stream = _open(name, self.stdin)
+            stream, handle, kind = _open(name, self.stdin)
+            errors = formats.stream_errors(kind)
             first = number + 1
             read_here = 0
             try:
                 while True:
                     if self._sparse and read_here >= _SPARSE_AFTER:
-                        number = yield from self._sparse_lines(stream, name, first, number)
+                        number = yield from self._sparse_lines(stream, name, kind, first, number)
                         break
                     try:
                         raw = stream.readline(self.max_line_bytes)
-                    except (EOFError, OSError, zlib.error) as error:
-                        self._read_error(name, error, number - first + 1)
+                    except errors as error:
+                        self._read_error(name, kind, error, number - first + 1)
                         break
                     if not raw:
                         break
@@ -243,21 +256,21 @@ class LogReader:
                     read_here += len(raw)
                     self.stats.bytes_read += len(raw)
                     if not raw.endswith(b"\n") and len(raw) >= self.max_line_bytes:
-                        self._skip_rest_of_line(stream, number)
+                        self._skip_rest_of_line(stream, number, errors)
                     if self.on_progress is not None and not number & 0xFFF:
                         self.on_progress(self.stats.bytes_read)
                     yield number, raw
             finally:
-                if stream is not self.stdin:
-                    stream.close()
+                stream.close()
+                handle.close()
             self.stats.inputs.append(("stdin" if name == "-" else name, first, number))
         self.stats.physical_lines = number
 
-    def _read_error(self, name: str, error: Exception, lines: int) -> None:
+    def _read_error(self, name: str, kind: str, error: BaseException, lines: int) -> None:
         reason = "truncated" if isinstance(error, EOFError) else f"corrupt ({error})"
-        self.stats.errors.append(f"{name}: gzip stream is {reason} after {lines} lines")
+        self.stats.errors.append(f"{name}: {kind or 'input'} stream is {reason} after {lines} lines")
 
-    def _sparse_lines(self, stream: BinaryIO, name: str, first: int,
+    def _sparse_lines(self, stream: BinaryIO, name: str, kind: str, first: int,
                       number: int) -> Generator[tuple[int, bytes], None, int]:
         """The rest of a stream, read in blocks: only the lines holding a literal, each preceded by the
         line before it (the parser's context), plus blank lines that end a traceback; with their true
@@ -272,8 +285,8 @@ class LogReader:
         while True:
             try:
                 block = stream.read(_BLOCK_BYTES)
-            except (EOFError, OSError, zlib.error) as error:
-                self._read_error(name, error, number - first + 1)
+            except formats.stream_errors(kind) as error:
+                self._read_error(name, kind, error, number - first + 1)
                 break
             if not block:
                 break
@@ -307,13 +320,13 @@ class LogReader:
             yield from _sparse_block(carry + b"\n", 0, len(carry) + 1, number - 1, previous, scan(carry), limit, stats)
         return number
 
-    def _skip_rest_of_line(self, stream: BinaryIO, number: int) -> None:
+    def _skip_rest_of_line(self, stream: BinaryIO, number: int, errors: tuple[type[BaseException], ...]) -> None:
         """Discard the rest of an overlong line without holding it; count it."""
         self.stats.mark_truncated(number)
         while True:
             try:
                 rest = stream.readline(_SKIP_CHUNK)
-            except (EOFError, OSError, zlib.error):
+            except errors:
                 return
             self.stats.bytes_read += len(rest)
             if not rest or rest.endswith(b"\n"):
