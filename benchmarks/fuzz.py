@@ -129,7 +129,7 @@ def run_log(data: bytes) -> None:
 def run_yaml(src: Source) -> None:
     YAML_FILE.write_bytes(src.text(400).encode("utf-8", "surrogatepass"))
     try:
-        document, _node = yamlsafe.load(YAML_FILE)
+        document, _node = yamlsafe.load(YAML_FILE, YAML_FILE.parent)
     except yamlsafe.YamlError:
         return
     with contextlib.suppress(knowledge.EntryError):

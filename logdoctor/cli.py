@@ -427,8 +427,17 @@ def kb_show(entry_id: str, kb_dirs: tuple[str, ...]) -> None:
     entry = _load_kb(kb_dirs).base.get(entry_id)
     if entry is None or entry.path is None:
         fail(f"no entry {entry_id!r} (see: logdoctor kb list)")
+    from pathlib import Path
+
+    from logdoctor import knowledge
+    from logdoctor.knowledge.yamlsafe import YamlError
+
+    try:
+        text = knowledge.entry_text(entry.path, [Path(d) for d in kb_dirs])
+    except YamlError as error:
+        fail(f"{entry.path}: {error}")
     click.echo(f"# {entry.path}")
-    click.echo(entry.path.read_text(encoding="utf-8").rstrip())
+    click.echo(text.rstrip())
 
 
 @kb.command("new")

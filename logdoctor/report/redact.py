@@ -2,7 +2,7 @@
 
 Covered: Hugging Face tokens (`hf_…`), OpenAI-style keys (`sk-…`), `api_key=` / `--api-key` /
 `"api_key": "…"` values, `Authorization: Bearer …`, passwords in URLs (`scheme://user:pass@host`),
-AWS access key ids and secret keys, GitHub tokens (`ghp_…`). The fact sheet is redacted always
+AWS access key ids and secret keys, GitHub tokens (`ghp_…`), PEM private keys. The fact sheet is redacted always
 (it never stores a secret); Markdown reports always; text and JSON reports with `--redact`.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 MASK = "[REDACTED]"
+EXCERPT_CHARACTERS = 400
 
 # Every pattern is anchored on a literal (`hf_`, `sk-`, a key name, `://`) and scans forward only:
 # linear in the text, whatever it holds (they run on reports built from hostile logs).
@@ -29,9 +30,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"|api[_-]?token|password|passwd|secret(?:[_-]?key)?)"
                 r"[\"']?(?:\s*[:=]\s*|\s+)\[?[\"']?)(?!\*\*\*|\[REDACTED\])[^\s\"',)}\]]{3,}"), r"\1" + MASK),
     (re.compile(r"(://[^\s:/@]*:)(?!\[REDACTED\])[^\s/@]+(@)"), r"\1" + MASK + r"\2"),  # scheme://user:pass@
+    # A PEM private key's body: base64 and line breaks up to its END line (no "-" in between).
+    (re.compile(r"(-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----)[^-]+"), r"\1" + MASK),
 )
 _HINTS = ("hf_", "sk-", "gh", "AKIA", "ASIA", "earer", "uthorization", "key", "KEY", "Key", "token", "TOKEN",
-          "Token", "ass", "ASS", "ecret", "ECRET", "://")
+          "Token", "ass", "ASS", "ecret", "ECRET", "://", "PRIVATE KEY")
 
 
 def redact(text: str) -> str:
@@ -41,6 +44,13 @@ def redact(text: str) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARACTERS) -> str:
+    """`text` redacted and cut to `limit` characters: what an error message may show of a file it
+    did not write (a KB file that is really someone's key must not be printed whole)."""
+    text = redact(text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def redact_value(value: object) -> object:
