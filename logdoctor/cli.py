@@ -140,7 +140,7 @@ def facts(inputs: tuple[str, ...], fmt: str, quiet: bool) -> None:
     except InputError as error:
         fail(str(error))
     if fmt == "json":
-        click.echo(json.dumps(jsonout.facts_document(analysis), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(jsonout.facts_document(analysis), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         from logdoctor.report.terminal import width
 
@@ -196,7 +196,7 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
 
         document = jsonout.report_document(report, top)
         click.echo(json.dumps(redaction.redact_document(document) if redact else document, indent=2,
-                              ensure_ascii=False))
+                              ensure_ascii=False, allow_nan=False))
     elif fmt == "markdown":
         from logdoctor.report import markdown
 
@@ -410,7 +410,7 @@ def kb_list(kb_dirs: tuple[str, ...], fmt: str) -> None:
     rows = sorted(knowledge_base.entries, key=lambda e: (e.category, e.id))
     if fmt == "json":
         click.echo(json.dumps([{"id": e.id, "category": e.category, "title": e.title, "path": str(e.path)}
-                               for e in rows], indent=2, ensure_ascii=False))
+                               for e in rows], indent=2, ensure_ascii=False, allow_nan=False))
     else:
         for entry in rows:
             click.echo(f"{entry.category:<38} {entry.id:<44} {entry.title}")

@@ -10,6 +10,7 @@ log did not state them.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from logdoctor.parse import Event, hardware
 from logdoctor.parse.repeats import Lines, numbers_masked, union
 from logdoctor.report.redact import redact_value
 
+MAX_FACT_INTEGER = 2**63  # no count, length or size in a server log is larger
 _LIST_FACTS = frozenset({"gpus"})
 # The engine's auto-fit (0.32+, `--max-model-len auto`) comes after the config dump and replaces its
 # max_seq_len: the length it states is the one the server runs with.
@@ -129,6 +131,8 @@ class FactSheetBuilder:
             self._offer(name, value, strength, event)
 
     def _offer(self, name: str, value: object, strength: int, event: Event) -> None:
+        if not _finite(value):  # the fact boundary: nan, inf and absurd integers state nothing
+            return
         if (name, value) in _WEAK_VALUES:
             strength = 0
         current = self._best.get(name)
@@ -186,6 +190,17 @@ class FactSheetBuilder:
                              for name, values in sheet.per_process.items()}
         _derive(sheet)
         return sheet
+
+
+def _finite(value: object) -> bool:
+    """Whether a value can be a fact: not a NaN or infinite float (JSON has no spelling for them and a
+    remedy would say "lower it from nan"), not an integer no server prints (`--max-model-len` with
+    400 digits)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int):
+        return abs(value) <= MAX_FACT_INTEGER
+    return True
 
 
 def _cut_of(shorter: object, longer: object) -> bool:
