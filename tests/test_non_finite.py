@@ -14,7 +14,7 @@ import pytest
 from .clirun import logdoctor
 
 HEADER = "INFO 05-10 08:12:01 api_server.py:160] vLLM API server version 0.8.4\n"
-OOM = "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 23.65 GiB\n"
+OOM = "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 23 GiB\n"
 HUGE = "9" * 400
 
 
