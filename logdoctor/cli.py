@@ -503,5 +503,6 @@ def run() -> None:
     except BrokenPipeError:
         sys.exit(EXIT_OK)
     except Exception as error:
-        fail(f"internal error: {type(error).__name__}: {error} (please report this)", EXIT_INTERNAL)
+        fail(f"internal error: {type(error).__name__}: {error} (please report this; if a cached file is to blame, "
+             "--no-cache rules it out)", EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else EXIT_OK)  # --help, --version
