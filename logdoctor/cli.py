@@ -1,16 +1,21 @@
 """The command line: a thin layer over pipeline → match → report.
 
 Exit codes (also in the README, "Verdicts and exit status"):
-  0  diagnose: healthy, risk, or a log that ends before the server was ready; other commands: success
-  1  diagnose: problem, failed-unknown, or a log cut inside a traceback; `kb check` found a problem
-  2  usage error, unreadable input, or not a vLLM/Xinference log (one line on stderr; what could be
-     read is still reported)
-  3  internal error (one line on stderr; please report it)
+  0    diagnose: healthy, risk, or a log that ends before the server was ready; other commands: success
+  1    diagnose: problem, failed-unknown, or a log cut inside a traceback; `kb check` found a problem
+  2    usage error, unreadable input (a closed stdin), unwritable output (`> /dev/full`), or not a
+       vLLM/Xinference log (one line on stderr; what could be read is still reported)
+  3    internal error (one line on stderr; please report it)
+  130  interrupted (Ctrl-C)
+  141  the reader of the output closed it first (`logdoctor LOG | head -1`): quiet, like any command
+       whose pipe's reader left (128 + SIGPIPE); never a verdict's code, since the report was not
+       delivered whole
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
 import json
 import os
 import shlex
@@ -25,6 +30,11 @@ from logdoctor import __version__
 from logdoctor.read.source import InputError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports `cat`, `grep` or `yes` whose reader left
+# Errors of a write that failed for want of room or of a working device (`> /dev/full`, a full disk).
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.EBADF})
+_COMPLETE_VARIABLE = "_LOGDOCTOR_COMPLETE"  # README, "Shell completion"
 
 
 class _DefaultToDiagnose(click.Group):
@@ -63,6 +73,8 @@ def _sources(inputs: Sequence[str]) -> list:
     """What the API reads: each path as a Path, `-` (or no input at all) as standard input's bytes."""
     from pathlib import Path
 
+    if (not inputs or "-" in inputs) and sys.stdin is None:  # `logdoctor <&-`: there is no descriptor 0
+        raise click.UsageError("no input: standard input is closed; give a log file")
     if not inputs and sys.stdin.isatty():
         raise click.UsageError("no input: give a log file, or pipe one in (docker logs x 2>&1 | logdoctor)")
     if "-" in inputs and sys.stdin.isatty():  # `logdoctor -` on a terminal waits for a paste: say so
@@ -255,7 +267,7 @@ def issue(source: str, fmt: str, min_confidence: float, kb_dirs: tuple[str, ...]
         click.echo(json.dumps(redaction.redact_document(
             {"post": answer.post, "reason": answer.reason, "category": answer.category,
              "confidence": answer.confidence, "issue": filed.number, "comment": answer.comment,
-             "report": report.to_dict(top=3)}), indent=2, ensure_ascii=False))
+             "report": report.to_dict(top=3)}), indent=2, ensure_ascii=False, allow_nan=False))
     elif answer.comment:
         click.echo(answer.comment)
     click.echo(f"logdoctor: {answer.reason}", err=True)
@@ -485,12 +497,35 @@ def kb_new(entry_id: str, log: str, category: str, folder: str, references: tupl
     click.echo("next: write the title and the cause, read the rest; then: logdoctor kb check", err=True)
 
 
-def run() -> None:
-    """Entry point: a usage error is one line and exit code 2, any unexpected exception one line and exit 3."""
+def _stdout_to_devnull() -> None:
+    """Point the standard output's descriptor at /dev/null, so that the interpreter's last flush of
+    what is still buffered neither fails again nor prints "Exception ignored" on stderr."""
     try:
-        code = main(standalone_mode=False)  # click raises its usage errors instead of printing a block
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):  # no stdout at all: nothing is left to flush
+        pass
+
+
+def run() -> None:
+    """Entry point: every way a run ends maps to one documented exit code (module docstring, README).
+
+    Click's own `main()` is bypassed (make_context + invoke) because it turns a closed pipe into exit
+    status 1, which here means "a confident problem"; so shell completion, which `main()` starts, is
+    started here, through click's public `shell_complete`."""
+    instruction = os.environ.get(_COMPLETE_VARIABLE)
+    if instruction:
+        from click.shell_completion import shell_complete
+
+        sys.exit(shell_complete(main, {}, "logdoctor", _COMPLETE_VARIABLE, instruction))
+    try:
+        with main.make_context("logdoctor", sys.argv[1:]) as context:
+            main.invoke(context)
     except SystemExit:
         raise
+    except click.exceptions.Exit as done:  # --help, --version
+        sys.exit(done.exit_code)
     except click.ClickException as error:
         context = getattr(error, "ctx", None)
         if type(error).__name__ == "NoArgsIsHelpError" and context is not None:  # `logdoctor kb`: its help
@@ -499,10 +534,20 @@ def run() -> None:
         command = context.command_path if context is not None else "logdoctor"
         fail(f"{error.format_message()} (see: {command} --help)".replace("\n", " "), EXIT_USAGE)
     except (KeyboardInterrupt, click.Abort):
-        fail("interrupted", 130)
-    except BrokenPipeError:
-        sys.exit(EXIT_OK)
+        fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:  # the reader left (`| head -1`): nothing to say, and no one to say it to
+        _stdout_to_devnull()
+        sys.exit(EXIT_BROKEN_PIPE)
+    except OSError as error:
+        if error.errno not in _WRITE_ERRNOS:
+            _internal_error(error)
+        _stdout_to_devnull()
+        fail(f"cannot write the report: {error.strerror or error}", EXIT_USAGE)
     except Exception as error:
-        fail(f"internal error: {type(error).__name__}: {error} (please report this; if a cached file is to blame, "
-             "--no-cache rules it out)", EXIT_INTERNAL)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)  # --help, --version
+        _internal_error(error)
+    sys.exit(EXIT_OK)
+
+
+def _internal_error(error: Exception) -> None:
+    fail(f"internal error: {type(error).__name__}: {error} (please report this; if a cached file is to blame, "
+         "--no-cache rules it out)", EXIT_INTERNAL)
