@@ -126,3 +126,23 @@ def test_a_zip_on_a_pipe_or_of_several_files_is_refused_in_one_line(tmp_path):
         archive.writestr("b.log", log)
     several = logdoctor("facts", str(path))
     assert several.returncode == 2 and "zip archive of 2 files" in one_line_error(several)
+
+
+def test_a_zipped_log_with_an_overlong_line_is_read_as_the_plain_one(tmp_path):
+    """Found by the fuzzer: ZipExtFile.readline(limit) returns up to 512 bytes more than `limit`, so a
+    line just over the limit was not cut (nor counted) as it is in the plain file."""
+    text = OOM_LOG.read_text(encoding="utf-8")
+    cut = text.index("\n") + 1
+    overlong = "".join(f"{n}" * 65_700 + "\n" for n in range(5))  # just past the 64 KiB limit: each is cut
+    plain = (text[:cut] + overlong + text[cut:]).encode("utf-8")
+    (tmp_path / "plain.log").write_bytes(plain)
+    (tmp_path / "zipped.log").write_bytes(_zip(plain))
+    documents = []
+    for name in ("plain.log", "zipped.log"):
+        result = logdoctor("facts", str(tmp_path / name), "--format", "json")
+        assert result.returncode == 0, result.stderr
+        documents.append(json.loads(result.stdout))
+    assert documents[0]["input"]["truncated"] >= 5
+    assert documents[0]["facts"] == documents[1]["facts"]
+    assert {k: v for k, v in documents[0]["input"].items() if k != "inputs"} == \
+        {k: v for k, v in documents[1]["input"].items() if k != "inputs"}

@@ -87,8 +87,8 @@ def decompressed(kind: str, stream: BinaryIO, seekable: bool) -> BinaryIO:
         raise FormatError(f"a broken zip archive ({error})") from None
     if len(members) != 1:
         raise FormatError(f"a zip archive of {len(members)} files: extract the log and give its path")
-    try:
-        return archive.open(members[0])  # type: ignore[return-value]
+    try:  # buffered again: ZipExtFile.readline(limit) can return more than `limit` after a long line
+        return io.BufferedReader(archive.open(members[0]))  # type: ignore[arg-type, return-value]
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as error:  # encrypted, unknown method
         raise FormatError(f"the zip archive's file cannot be read ({error})") from None
 
