@@ -131,7 +131,8 @@ class ReadStats:
 
 def _open(name: str, stdin: BinaryIO | None) -> tuple[BinaryIO, BinaryIO, str]:
     """A binary stream of UTF-8 text for a path or `-`, the stream it reads from (to close), and the
-    input's compression ("" for none), all recognised by their bytes (formats.py)."""
+    input's compression ("" for none), all recognised by their bytes (formats.py). Raises InputError
+    for a file that cannot be opened, formats.FormatError for an archive that cannot be read."""
     if name == "-":
         raw: BinaryIO = stdin if stdin is not None else sys.stdin.buffer
         try:
@@ -154,9 +155,9 @@ def _open(name: str, stdin: BinaryIO | None) -> tuple[BinaryIO, BinaryIO, str]:
         if kind:
             stream = formats.decompressed(kind, handle, seekable=name != "-")
             head = formats.peek_head(stream, kind)
-    except formats.FormatError as error:
+    except formats.FormatError:
         handle.close()
-        raise InputError(f"cannot read {'stdin' if name == '-' else name}: {error}") from None
+        raise
     codec = formats.utf16_codec(head)
     if codec is not None:
         stream = io.BufferedReader(formats.Utf8Transcoder(stream, codec), buffer_size=_TRANSCODED_BUFFER)  # type: ignore[arg-type]
@@ -236,9 +237,14 @@ class LogReader:
     def _physical_lines(self) -> Iterator[tuple[int, bytes]]:
         number = 0
         for name in self.inputs:
-            stream, handle, kind = _open(name, self.stdin)
-            errors = formats.stream_errors(kind)
             first = number + 1
+            try:
+                stream, handle, kind = _open(name, self.stdin)
+            except formats.FormatError as error:  # like a broken gzip: reported, the other inputs still read
+                self.stats.errors.append(f"{'stdin' if name == '-' else name}: {error}")
+                self.stats.inputs.append(("stdin" if name == "-" else name, first, number))
+                continue
+            errors = formats.stream_errors(kind)
             read_here = 0
             try:
                 while True:
