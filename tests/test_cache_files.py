@@ -111,7 +111,7 @@ def test_an_internal_error_names_no_cache_as_the_way_to_rule_the_cache_out(tmp_p
         "import logdoctor.pipeline\n"
         "def broken(*args, **kwargs):\n    raise RuntimeError('bad opcode')\n"
         "logdoctor.pipeline.analyze = broken\n"
-        "import logdoctor.diagnose\nlogdoctor.diagnose.analyze = broken\n")
+        "import logdoctor.api\nlogdoctor.api.analyze = broken\n")
     env = {**os.environ, "PYTHONPATH": str(site)}
     result = logdoctor(str(LOG), env=env)
     assert result.returncode == 3
