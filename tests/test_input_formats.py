@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import lzma
 import zipfile
@@ -71,8 +72,6 @@ def test_random_bytes_with_a_byte_order_mark_are_not_taken_for_utf16(tmp_path):
 
 
 def _zip(data: bytes) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("server.log", data)
@@ -147,3 +146,22 @@ def test_a_zipped_log_with_an_overlong_line_is_read_as_the_plain_one(tmp_path):
     assert documents[0]["facts"] == documents[1]["facts"]
     assert {k: v for k, v in documents[0]["input"].items() if k != "inputs"} == \
         {k: v for k, v in documents[1]["input"].items() if k != "inputs"}
+
+
+def test_a_stream_that_breaks_inside_an_overlong_line_is_not_read_again():
+    """Found by the fuzzer (seed 3, input 95,921): a damaged bzip2 stream broke while the rest of an
+    overlong line was skipped; the error was swallowed and the stream read again, and libbzip2 then
+    raised RuntimeError ("Invalid sequence of commands"). Now the damage is reported once and reading
+    stops (the fuzzer's line limit of 64 bytes makes the overlong line)."""
+    from logdoctor.read import source
+
+    from .conftest import ROOT
+
+    path = ROOT / "tests" / "data" / "bzip2-runtime-error.log.bz2"
+    for name, stdin in ((str(path), None), ("-", io.BytesIO(path.read_bytes()))):
+        reader = source.LogReader([name], stdin=stdin, max_line_bytes=64)
+        lines = list(reader)
+        assert lines and len(reader.stats.errors) == 1
+        assert "bzip2 stream is corrupt" in reader.stats.errors[0]
+    result = logdoctor("facts", str(path), "--format", "json")
+    assert result.returncode == 2 and "bzip2 stream is corrupt" in one_line_error(result)

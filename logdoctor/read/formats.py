@@ -56,6 +56,8 @@ def stream_errors(kind: str) -> tuple[type[BaseException], ...]:
         import zipfile
 
         return (*STREAM_ERRORS, zipfile.BadZipFile)
+    if kind == "bzip2":  # read again after a damaged block (peek_head): "Invalid sequence of commands…"
+        return (*STREAM_ERRORS, RuntimeError)
     return STREAM_ERRORS
 
 
@@ -192,34 +194,39 @@ class _ZstdFrames(_Produced):
 
 class Prefixed(_Produced):
     """`head` (already read from `rest` to recognise it) followed by the rest of `rest`: a pipe cannot
-    be rewound. Closing it leaves `rest` open (it is standard input)."""
+    be rewound. `rest_ended`: the head is all there was. Closing it leaves `rest` open (stdin)."""
 
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+    def __init__(self, head: bytes, rest: BinaryIO, rest_ended: bool) -> None:
         super().__init__()
         self._head: bytes | None = head
         self._rest = rest
+        self._rest_ended = rest_ended
 
     def _produce(self) -> bytes | None:
         if self._head is not None:
             head, self._head = self._head, None
             return head
-        return self._rest.read(_CHUNK) or None
+        return None if self._rest_ended else self._rest.read(_CHUNK) or None
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
-        if self._head is None and not self._pending:  # past the head: straight from the pipe, no copy
+        if self._head is None and not self._pending and not self._rest_ended:  # straight from the pipe
             return self._rest.readinto(buffer)  # type: ignore[attr-defined]
         return super().readinto(buffer)
 
 
-def read_head(stream: BinaryIO) -> bytes:
-    """The first HEAD_BYTES of `stream` (fewer at its end), however the pipe delivers them."""
+def read_head(stream: BinaryIO) -> tuple[bytes, bool]:
+    """The first HEAD_BYTES of `stream` (fewer at its end) and whether it ended there. A terminal's
+    Ctrl-D ends one read, not the terminal: once seen, the stream must not be read again."""
+    if isinstance(stream, io.BufferedIOBase):  # its read(n) returns fewer than n bytes only at the end
+        head = stream.read(HEAD_BYTES)
+        return head, len(head) < HEAD_BYTES
     head = b""
-    while len(head) < HEAD_BYTES:
+    while len(head) < HEAD_BYTES:  # a raw stream returns what one system call gave
         chunk = stream.read(HEAD_BYTES - len(head))
         if not chunk:
-            break
+            return head, True
         head += chunk
-    return head
+    return head, False
 
 
 def peek_head(stream: BinaryIO, kind: str) -> bytes:

@@ -136,10 +136,10 @@ def _open(name: str, stdin: BinaryIO | None) -> tuple[BinaryIO, BinaryIO, str]:
     if name == "-":
         raw: BinaryIO = stdin if stdin is not None else sys.stdin.buffer
         try:
-            head = formats.read_head(raw)
+            head, ended = formats.read_head(raw)
         except OSError as error:
             raise InputError(f"cannot read standard input: {error.strerror or error}") from None
-        handle: BinaryIO = io.BufferedReader(formats.Prefixed(head, raw))  # type: ignore[arg-type]
+        handle: BinaryIO = io.BufferedReader(formats.Prefixed(head, raw, ended))  # type: ignore[arg-type]
     else:
         path = Path(name)
         if path.is_dir():
@@ -261,11 +261,15 @@ class LogReader:
                     number += 1
                     read_here += len(raw)
                     self.stats.bytes_read += len(raw)
+                    broken = None
                     if not raw.endswith(b"\n") and len(raw) >= self.max_line_bytes:
-                        self._skip_rest_of_line(stream, number, errors)
+                        broken = self._skip_rest_of_line(stream, number, errors)
                     if self.on_progress is not None and not number & 0xFFF:
                         self.on_progress(self.stats.bytes_read)
                     yield number, raw
+                    if broken is not None:  # a damaged stream is not read again (bz2 would raise RuntimeError)
+                        self._read_error(name, kind, broken, number - first + 1)
+                        break
             finally:
                 stream.close()
                 handle.close()
@@ -326,17 +330,19 @@ class LogReader:
             yield from _sparse_block(carry + b"\n", 0, len(carry) + 1, number - 1, previous, scan(carry), limit, stats)
         return number
 
-    def _skip_rest_of_line(self, stream: BinaryIO, number: int, errors: tuple[type[BaseException], ...]) -> None:
-        """Discard the rest of an overlong line without holding it; count it."""
+    def _skip_rest_of_line(self, stream: BinaryIO, number: int,
+                           errors: tuple[type[BaseException], ...]) -> BaseException | None:
+        """Discard the rest of an overlong line without holding it; count it. Returns the error that
+        broke the stream meanwhile, if one did."""
         self.stats.mark_truncated(number)
         while True:
             try:
                 rest = stream.readline(_SKIP_CHUNK)
-            except errors:
-                return
+            except errors as error:
+                return error
             self.stats.bytes_read += len(rest)
             if not rest or rest.endswith(b"\n"):
-                return
+                return None
 
     # -- cleaning ---------------------------------------------------------------------------------
     def _clean_lines(self) -> Iterator[Line]:
