@@ -26,7 +26,7 @@ def _runs(root, tmp_path):
     return {
         "check": logdoctor("kb", "check", "--no-builtin", "--no-fixtures", "--kb", str(root), timeout=TIMEOUT),
         "list": logdoctor("kb", "list", "--kb", str(root), timeout=TIMEOUT),
-        "diagnose": logdoctor(str(log), "--kb", str(root), "--no-cache", timeout=TIMEOUT),
+        "diagnose": logdoctor(str(log), "--kb", str(root), "--no-cache", "--format", "json", timeout=TIMEOUT),
     }
 
 
@@ -37,7 +37,7 @@ def _assert_refused(runs, message: str) -> None:
     for name in ("list", "diagnose"):
         result = runs[name]
         assert result.returncode in (0, 1), result.stderr
-        assert f"a.yaml: skipped: {message}" in (result.stdout + result.stderr).decode()  # report or stderr
+        assert f"a.yaml: skipped: {message}" in (result.stdout + result.stderr).decode()  # JSON or stderr
         assert b"Traceback" not in result.stderr
 
 
@@ -100,10 +100,10 @@ def test_a_malformed_taxonomy_is_a_warning_and_the_builtin_categories_stay(tmp_p
     (root / "taxonomy.yaml").write_bytes(taxonomy.encode("latin-1"))
     log = tmp_path / "server.log"
     log.write_text(FIXTURE)
-    for args in (["kb", "list", "--kb", str(root)], [str(log), "--kb", str(root)]):
+    for args in (["kb", "list", "--kb", str(root)], [str(log), "--kb", str(root), "--format", "json"]):
         result = logdoctor(*args)
         assert result.returncode in (0, 1), (args, result.stderr)
-        assert b"taxonomy.yaml: skipped: " in result.stdout + result.stderr, (args, result.stderr)
+        assert b"taxonomy.yaml: skipped: " in result.stdout + result.stderr, args
         assert b"Traceback" not in result.stderr
     listed = logdoctor("kb", "list", "--kb", str(root), "--format", "json")
     assert b'"port-taken"' in listed.stdout

@@ -85,7 +85,7 @@ def decompressed(kind: str, stream: BinaryIO, seekable: bool) -> BinaryIO:
     try:
         archive = zipfile.ZipFile(stream)
         members = [info for info in archive.infolist() if not info.is_dir()]
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:  # "zip file version 23.2"
         raise FormatError(f"a broken zip archive ({error})") from None
     if len(members) != 1:
         raise FormatError(f"a zip archive of {len(members)} files: extract the log and give its path")
