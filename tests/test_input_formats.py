@@ -165,3 +165,13 @@ def test_a_stream_that_breaks_inside_an_overlong_line_is_not_read_again():
         assert "bzip2 stream is corrupt" in reader.stats.errors[0]
     result = logdoctor("facts", str(path), "--format", "json")
     assert result.returncode == 2 and "bzip2 stream is corrupt" in one_line_error(result)
+
+
+def test_a_zip_archive_of_an_unsupported_version_is_a_broken_archive_not_a_crash():
+    """Found by the fuzzer (seed 4, input 13,280): a flipped byte in a zip's directory makes zipfile
+    raise NotImplementedError ("zip file version 23.2"); it was exit 3."""
+    from .conftest import ROOT
+
+    result = logdoctor("facts", str(ROOT / "tests" / "data" / "zip-unsupported-version.zip"))
+    assert result.returncode == 2
+    assert "a broken zip archive (zip file version" in one_line_error(result)
