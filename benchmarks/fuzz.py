@@ -5,7 +5,7 @@
     python benchmarks/fuzz.py --random 100000 # the same targets from a seeded random generator
     python benchmarks/fuzz.py --worst         # each template's line with 60 KiB fillers: nothing over 0.25 s
 
-One input drives one of six targets, chosen by its first byte:
+One input drives one of nine targets, chosen by its first byte:
 
   log        bytes built from real lines (samples/*.log, ../shared/corpus/*/log.txt) under random
              wrappers (docker -t, compose, CRI full/partial, Ray/worker tags, colour, quotes, fences,
@@ -16,6 +16,16 @@ One input drives one of six targets, chosen by its first byte:
   regex      text → Signature.build (RE2) → similarity on a random line
   redact     text with a planted secret → redact: the secret must be gone
   bytes      raw bytes → the whole pipeline
+  utf16      a `log` input in UTF-16 LE/BE, with and without a byte-order mark, one in 100 padded past
+             1 MB (where the block scanner takes over): where its head is recognised as UTF-16, the
+             facts and line count must equal those of the same text in UTF-8
+  compressed a `log` input as a gzip, bzip2, xz, zstd or one-file zip file (and on stdin but zip),
+             intact (the facts must equal those of the plain text), cut short or with a flipped byte
+             (a report plus a read error, or a one-line InputError; nothing else)
+  nonfinite  real lines whose numbers became inf, nan, 1e999, 400 digits… → the report must be JSON
+             without NaN or Infinity, and no fact may hold a non-finite number
+
+Every report is also serialised with json.dumps(allow_nan=False), as the CLI does.
 
 Anything but the target's own error types is a finding: atheris stops and saves the input
 (`crash-…`); the random mode prints the input and exits 1. Inputs that take more than
@@ -24,14 +34,23 @@ Anything but the target's own error types is a finding: atheris stops and saves 
 
 from __future__ import annotations
 
+import bz2
 import contextlib
+import gzip
 import io
+import json
+import lzma
+import math
 import os
 import random
+import re
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
+
+import zstandard
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,11 +69,11 @@ def _import():
     from logdoctor.knowledge import yamlsafe
     from logdoctor.match import conditions
     from logdoctor.match.signatures import Signature, SignatureError
-    from logdoctor.read import source
+    from logdoctor.read import formats, source
     from logdoctor.report import jsonout, markdown, redact, text
 
-    return (conditions, api, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text, Signature,
-            SignatureError)
+    return (conditions, api, formats, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text,
+            Signature, SignatureError)
 
 
 if atheris is not None and "--random" not in sys.argv and "--worst" not in sys.argv:
@@ -62,7 +81,7 @@ if atheris is not None and "--random" not in sys.argv and "--worst" not in sys.a
         MODULES = _import()
 else:
     MODULES = _import()
-(conditions, api, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text, Signature,
+(conditions, api, formats, kbcache, knowledge, redact, source, yamlsafe, jsonout, markdown, text, Signature,
  SignatureError) = MODULES
 
 REAL = real_lines()
@@ -72,7 +91,8 @@ FACT_NAMES = ("vllm_version", "pre_ampere", "dtype", "gpus", "tensor_parallel_si
 SECRETS = ("hf_{}", "sk-{}", "sk-proj-{}", "AKIA{}")
 ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 KB, INDEX = kbcache.load()
-YAML_FILE = Path(tempfile.mkdtemp(prefix="logdoctor-fuzz-")) / "entry.yaml"
+WORK = Path(tempfile.mkdtemp(prefix="logdoctor-fuzz-"))
+YAML_FILE, COMPRESSED_FILE = WORK / "entry.yaml", WORK / "server.log"
 
 
 class Source:
@@ -114,22 +134,96 @@ def log_bytes(src: Source) -> bytes:
     return b"".join(parts)
 
 
-def run_log(data: bytes) -> None:
+def run_log(data: bytes, name: str = "-"):
+    """Read `data` (on stdin, or the file `name`) under two line limits, diagnose it and write every report."""
     for limit in (64, source.MAX_LINE_BYTES):
-        reader = source.LogReader(["-"], stdin=io.BytesIO(data), max_line_bytes=limit)
+        reader = source.LogReader([name], stdin=io.BytesIO(data), max_line_bytes=limit)
         for line in reader:
             if len(line.text) > limit or "\n" in line.text or "\r" in line.text:
                 raise AssertionError(f"line {line.number} breaks the source contract: {line.text[:80]!r}")
-    report = api.diagnose(data, kb=api.KnowledgeBase.of(KB, INDEX), symptom="only outputs !!!!")
-    jsonout.report_document(report, 5)
+    report = api.diagnose(data if name == "-" else Path(name), kb=api.KnowledgeBase.of(KB, INDEX),
+                          symptom="only outputs !!!!")
+    json.dumps(jsonout.report_document(report, 5), allow_nan=False)  # as the CLI writes it: NaN is not JSON
     markdown.render(report, 5)
     text.render(report, 5)
+    return report
+
+
+def _same_reading(report, expected, what: str) -> None:
+    facts, stats = report.analysis.sheet.facts, report.analysis.stats
+    if facts != expected.analysis.sheet.facts or stats.physical_lines != expected.analysis.stats.physical_lines:
+        raise AssertionError(f"{what} is read otherwise than the same text in UTF-8: {stats.describe()}")
+
+
+UTF16 = (("utf-16-le", b""), ("utf-16-be", b""), ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"))
+PADDING = "INFO 07-10 18:07:01 [logger.py:43] Received request cmpl-{}: prompt: 'say hello', params: None.\n"
+
+
+def run_utf16(src: Source) -> None:
+    text = log_bytes(src).decode("utf-8", "replace")
+    if src.int(0, 99) == 0:  # past 1 MB, where the body is scanned in blocks
+        cut = text.find("\n") + 1
+        text = text[:cut] + "".join(PADDING.format(n) for n in range(12_000)) + text[cut:]
+    codec, mark = src.pick(UTF16)
+    data = mark + text.encode(codec, "surrogatepass")
+    report = run_log(data)
+    if formats.utf16_codec(data[:formats.HEAD_BYTES]) is not None:
+        _same_reading(report, run_log(text.encode("utf-8", "surrogatepass")), f"{codec} {mark!r}")
+
+
+def _zip(data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("server.log", data)
+    return buffer.getvalue()
+
+
+COMPRESSORS = (("gzip", gzip.compress), ("bzip2", bz2.compress), ("xz", lzma.compress), ("zip", _zip),
+               ("zstd", lambda data: zstandard.ZstdCompressor().compress(data)))
+
+
+def run_compressed(src: Source) -> None:
+    plain = log_bytes(src)
+    kind, compress = src.pick(COMPRESSORS)
+    data = compress(plain)
+    damage = src.int(0, 2)  # intact, cut short, a flipped byte
+    if damage == 1:
+        data = data[:src.int(0, len(data))]
+    elif damage == 2 and data:
+        at = src.int(0, len(data) - 1)
+        data = data[:at] + bytes([data[at] ^ (1 + src.int(0, 254))]) + data[at + 1:]
+    COMPRESSED_FILE.write_bytes(data)
+    for name in ([str(COMPRESSED_FILE)] if kind == "zip" else [str(COMPRESSED_FILE), "-"]):
+        try:
+            report = run_log(data, name)
+        except source.InputError:
+            if damage == 0:
+                raise
+            continue
+        if damage == 0 and formats.compression_of(plain[:formats.HEAD_BYTES]) is None:
+            _same_reading(report, run_log(plain), kind)
+
+
+NON_FINITE = ("inf", "-inf", "nan", "NaN", "Infinity", "1e999", "-1e999", "9" * 400, "1" + "0" * 330 + ".5")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+
+
+def run_nonfinite(src: Source) -> None:
+    lines = []
+    for _ in range(src.int(1, 40)):
+        line = src.pick(REAL).decode("utf-8", "replace")
+        lines.append(NUMBER.sub(lambda _match: src.pick(NON_FINITE) if src.int(0, 2) == 0 else _match.group(), line))
+    report = run_log("\n".join(lines).encode("utf-8", "surrogatepass"))
+    sheet = report.analysis.sheet
+    for name, value in [*sheet.facts.items(), *((n, v) for per in sheet.per_process.values() for n, v in per.items())]:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise AssertionError(f"fact {name} is {value}")
 
 
 def run_yaml(src: Source) -> None:
     YAML_FILE.write_bytes(src.text(400).encode("utf-8", "surrogatepass"))
     try:
-        document, _node = yamlsafe.load(YAML_FILE)
+        document, _node = yamlsafe.load(YAML_FILE, YAML_FILE.parent)
     except yamlsafe.YamlError:
         return
     with contextlib.suppress(knowledge.EntryError):
@@ -164,7 +258,7 @@ def run_redact(src: Source) -> None:
 
 
 def one_input(src: Source) -> None:
-    target = src.int(0, 5)
+    target = src.int(0, 8)
     if target == 0:
         run_log(log_bytes(src))
     elif target == 1:
@@ -175,8 +269,14 @@ def one_input(src: Source) -> None:
         run_regex(src)
     elif target == 4:
         run_redact(src)
-    else:
+    elif target == 5:
         run_log(src.bytes(2000))
+    elif target == 6:
+        run_utf16(src)
+    elif target == 7:
+        run_compressed(src)
+    else:
+        run_nonfinite(src)
 
 
 FILLERS = ("a", " ", "'", "(", "=", ",", "0", "1.", "a=", "'a', ", "x ", "(a", "[", "{'a': ", "\\", "/a", ":",

@@ -9,12 +9,16 @@ beside the installed package, which may be read-only or shared. Off: `LOGDOCTOR_
 CLI's `--no-cache` sets it).
 
 Safety: the entries are pickles, and unpickling a file someone else wrote can run their code. So
-the directory is created 0700 and used only while it is owned by the current user and writable by
-no one else; a directory that is not (a shared or planted one) disables the cache rather than being
-trusted. Robustness: a file is written under a temporary name and renamed into place, so a reader
-sees a whole file or none; anything unreadable (truncated, corrupt, from another version) counts as
-a miss and is rebuilt; a directory that cannot be created or written leaves logdoctor uncached,
-never failing.
+every cache file, Lark's analysed grammars included, is read by `load` alone: the directory is
+created 0700 and used only while it is owned by the current user and writable by no one else (a
+shared or planted one disables the cache rather than being trusted); a file is written 0600 and
+loaded only if it is a regular file owned by the current user that no one else can write.
+Integrity: each file starts with a SHA-256 of its payload, checked before anything is unpickled, so
+a flipped bit or a torn write is a miss (rebuilt and rewritten), never a wrong answer or a crash.
+Robustness: a file is written under a temporary name and renamed into place, so a reader sees a
+whole file or none; anything unreadable (truncated, corrupt, from another version) counts as a miss
+and is rebuilt; a directory that cannot be created or written leaves logdoctor uncached, never
+failing. If a cached file ever does break a run, `--no-cache` (or LOGDOCTOR_NO_CACHE=1) rules it out.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ DIRECTORY_VARIABLE = "LOGDOCTOR_CACHE_DIR"
 KEEP_PER_KIND = 4  # cached files of one kind (e.g. knowledge bases) kept; older ones are removed
 
 
+_MAGIC = b"logdoctor-cache 1\n"
+_DIGEST_BYTES = 32
 _switched_off = False
 _NOT_LOADED = object()
 T = TypeVar("T")
@@ -60,6 +66,11 @@ def location() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
     return base / "logdoctor"
+
+
+def _no_follow(path: str, flags: int) -> int:
+    """open() a cache file without following a symbolic link (a planted link is not our file)."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
 
 
 def _private(mode_and_owner: os.stat_result) -> bool:
@@ -91,10 +102,23 @@ def fingerprint(*parts: str | bytes) -> str:
     return digest.hexdigest()[:32]
 
 
-def file_path(name: str) -> Path | None:
-    """Where the cache file `name` goes, for a library that writes its own (Lark); None when uncached."""
-    folder = directory()
-    return folder / name if folder is not None else None
+def _sealed(payload: bytes) -> bytes:
+    """A cache file's bytes: a magic line, the payload's SHA-256, the payload."""
+    return _MAGIC + hashlib.sha256(payload).digest() + payload
+
+
+def _unsealed(data: bytes) -> memoryview | None:
+    """The payload of a cache file whose checksum holds; None for a damaged or foreign file."""
+    header = len(_MAGIC) + _DIGEST_BYTES
+    if len(data) < header or not data.startswith(_MAGIC):
+        return None
+    payload = memoryview(data)[header:]
+    return payload if hashlib.sha256(payload).digest() == data[len(_MAGIC):header] else None
+
+
+def _trusted(info: os.stat_result) -> bool:
+    """A file we may unpickle: a regular file, ours, that no one else can write."""
+    return stat.S_ISREG(info.st_mode) and _private(info)
 
 
 def load(name: str) -> object | None:
@@ -111,13 +135,16 @@ def load(name: str) -> object | None:
         return None
     collecting = gc.isenabled()
     try:
-        with open(folder / name, "rb") as handle:
-            if not _private(os.fstat(handle.fileno())):
+        with open(folder / name, "rb", opener=_no_follow) as handle:
+            if not _trusted(os.fstat(handle.fileno())):
                 return None
-            gc.disable()
-            value = pickle.load(handle)
-            gc.freeze()
-            return value
+            payload = _unsealed(handle.read())
+        if payload is None:
+            return None
+        gc.disable()
+        value = pickle.loads(payload)
+        gc.freeze()
+        return value
     except Exception:  # a missing, truncated, corrupt or incompatible file is a miss, whatever it raises
         return None
     finally:
@@ -134,9 +161,10 @@ def store(name: str, value: object, kind: str | None = None) -> None:
 
     temporary = None
     try:
-        descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+        sealed = _sealed(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)  # 0600, whatever the umask
         with os.fdopen(descriptor, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(sealed)
         os.replace(temporary, folder / name)
         temporary = None
         if kind:

@@ -1,18 +1,22 @@
 """The command line: a thin layer over pipeline → match → report.
 
 Exit codes (also in the README, "Verdicts and exit status"):
-  0  diagnose: healthy, risk, or a log that ends before the server was ready; other commands: success
-  1  diagnose: problem, failed-unknown, or a log cut inside a traceback; `kb check` found a problem
-  2  usage error, unreadable input, or not a vLLM/Xinference log (one line on stderr; what could be
-     read is still reported)
-  3  internal error (one line on stderr; please report it)
+  0         diagnose: healthy, risk, or a log that ends before the server was ready; other commands: success
+  1         diagnose: problem, failed-unknown, or a log cut inside a traceback; `kb check` found a problem
+  2         usage error, unreadable input (a closed stdin), unwritable output (`> /dev/full`), or not a
+            vLLM/Xinference log (one line on stderr; what could be read is still reported)
+  3         internal error (one line on stderr; please report it)
   130, 143  stopped by SIGINT (Ctrl-C) or SIGTERM: the report of what was read, marked cut short
+  141       the reader of the output closed it first (`logdoctor LOG | head -1`): quiet, like any command
+            whose pipe's reader left (128 + SIGPIPE); never a verdict's code, since the report was not
+            delivered whole
 Several logs are diagnosed each on its own (unless --merge): the exit status is the worst of theirs.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
 import json
 import os
 import shlex
@@ -28,6 +32,11 @@ from logdoctor.read import interrupt
 from logdoctor.read.source import InputError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports `cat`, `grep` or `yes` whose reader left
+# Errors of a write that failed for want of room or of a working device (`> /dev/full`, a full disk).
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.EBADF})
+_COMPLETE_VARIABLE = "_LOGDOCTOR_COMPLETE"  # README, "Shell completion"
 
 
 class _DefaultToDiagnose(click.Group):
@@ -66,6 +75,8 @@ def _sources(inputs: Sequence[str]) -> list:
     """What the API reads: each path as a Path, `-` (or no input at all) as standard input's bytes."""
     from pathlib import Path
 
+    if (not inputs or "-" in inputs) and sys.stdin is None:  # `logdoctor <&-`: there is no descriptor 0
+        raise click.UsageError("no input: standard input is closed; give a log file")
     if not inputs and sys.stdin.isatty():
         raise click.UsageError("no input: give a log file, or pipe one in (docker logs x 2>&1 | logdoctor)")
     if "-" in inputs and sys.stdin.isatty():  # `logdoctor -` on a terminal waits for a paste: say so
@@ -173,7 +184,7 @@ def _facts_text(analysis, fmt: str) -> str:  # type: ignore[no-untyped-def]
     from logdoctor.report import factsheet, jsonout
 
     if fmt == "json":
-        return json.dumps(jsonout.facts_document(analysis), indent=2, ensure_ascii=False)
+        return json.dumps(jsonout.facts_document(analysis), indent=2, ensure_ascii=False, allow_nan=False)
     from logdoctor.report.terminal import width
 
     return factsheet.render(analysis.sheet, analysis.stats, width=width())
@@ -251,7 +262,7 @@ def _report_renderer(fmt: str, top: int, redact: bool, layout) -> Callable:  # t
 
             document = jsonout.report_document(report, top)
             return json.dumps(redaction.redact_document(document) if redact else document, indent=2,
-                              ensure_ascii=False)
+                              ensure_ascii=False, allow_nan=False)
         if fmt == "markdown":
             from logdoctor.report import markdown
 
@@ -312,7 +323,7 @@ def _each(sources: list, fmt: str, render: Callable, status: Callable, colour: b
         summary.append(f"{name} {word}")
         worst = max(worst, code)
     if fmt == "json":
-        click.echo(json.dumps(documents, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(documents, indent=2, ensure_ascii=False, allow_nan=False))
     else:
         click.echo(f"logdoctor: {len(summary)} logs: {', '.join(summary)}")
     _exit(worst, None)
@@ -342,7 +353,7 @@ def _follow(source: object, fmt: str, until: str, render: Callable | None = None
             if update.kind != "stage" or update.report is not None:
                 document["report" if update.report is not None else "facts"] = (
                     json.loads(full(result)) if update.report is not None else jsonout.facts_document(result))
-            click.echo(json.dumps(document, ensure_ascii=False))
+            click.echo(json.dumps(document, ensure_ascii=False, allow_nan=False))
             return
         if update.kind == "stage" or (update.kind == "diagnosis" and update.report is None):
             click.echo(live.status_line(update))
@@ -400,7 +411,7 @@ def issue(source: str, fmt: str, min_confidence: float, kb_dirs: tuple[str, ...]
         click.echo(json.dumps(redaction.redact_document(
             {"post": answer.post, "reason": answer.reason, "category": answer.category,
              "confidence": answer.confidence, "issue": filed.number, "comment": answer.comment,
-             "report": report.to_dict(top=3)}), indent=2, ensure_ascii=False))
+             "report": report.to_dict(top=3)}), indent=2, ensure_ascii=False, allow_nan=False))
     elif answer.comment:
         click.echo(answer.comment)
     click.echo(f"logdoctor: {answer.reason}", err=True)
@@ -555,7 +566,7 @@ def kb_list(kb_dirs: tuple[str, ...], fmt: str) -> None:
     rows = sorted(knowledge_base.entries, key=lambda e: (e.category, e.id))
     if fmt == "json":
         click.echo(json.dumps([{"id": e.id, "category": e.category, "title": e.title, "path": str(e.path)}
-                               for e in rows], indent=2, ensure_ascii=False))
+                               for e in rows], indent=2, ensure_ascii=False, allow_nan=False))
     else:
         for entry in rows:
             click.echo(f"{entry.category:<38} {entry.id:<44} {entry.title}")
@@ -572,8 +583,17 @@ def kb_show(entry_id: str, kb_dirs: tuple[str, ...]) -> None:
     entry = _load_kb(kb_dirs).base.get(entry_id)
     if entry is None or entry.path is None:
         fail(f"no entry {entry_id!r} (see: logdoctor kb list)")
+    from pathlib import Path
+
+    from logdoctor import knowledge
+    from logdoctor.knowledge.yamlsafe import YamlError
+
+    try:
+        text = knowledge.entry_text(entry.path, [Path(d) for d in kb_dirs])
+    except YamlError as error:
+        fail(f"{entry.path}: {error}")
     click.echo(f"# {entry.path}")
-    click.echo(entry.path.read_text(encoding="utf-8").rstrip())
+    click.echo(text.rstrip())
 
 
 @kb.command("new")
@@ -621,13 +641,36 @@ def kb_new(entry_id: str, log: str, category: str, folder: str, references: tupl
     click.echo("next: write the title and the cause, read the rest; then: logdoctor kb check", err=True)
 
 
+def _stdout_to_devnull() -> None:
+    """Point the standard output's descriptor at /dev/null, so that the interpreter's last flush of
+    what is still buffered neither fails again nor prints "Exception ignored" on stderr."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):  # no stdout at all: nothing is left to flush
+        pass
+
+
 def run() -> None:
-    """Entry point: a usage error is one line and exit code 2, any unexpected exception one line and exit 3."""
+    """Entry point: every way a run ends maps to one documented exit code (module docstring, README).
+
+    Click's own `main()` is bypassed (make_context + invoke) because it turns a closed pipe into exit
+    status 1, which here means "a confident problem"; so shell completion, which `main()` starts, is
+    started here, through click's public `shell_complete`."""
+    instruction = os.environ.get(_COMPLETE_VARIABLE)
+    if instruction:
+        from click.shell_completion import shell_complete
+
+        sys.exit(shell_complete(main, {}, "logdoctor", _COMPLETE_VARIABLE, instruction))
     interrupt.install()
     try:
-        code = main(standalone_mode=False)  # click raises its usage errors instead of printing a block
+        with main.make_context("logdoctor", sys.argv[1:]) as context:
+            main.invoke(context)
     except SystemExit:
         raise
+    except click.exceptions.Exit as done:  # --help, --version
+        sys.exit(done.exit_code)
     except click.ClickException as error:
         context = getattr(error, "ctx", None)
         if type(error).__name__ == "NoArgsIsHelpError" and context is not None:  # `logdoctor kb`: its help
@@ -636,9 +679,20 @@ def run() -> None:
         command = context.command_path if context is not None else "logdoctor"
         fail(f"{error.format_message()} (see: {command} --help)".replace("\n", " "), EXIT_USAGE)
     except (KeyboardInterrupt, click.Abort):  # a second stop signal: give up at once
-        fail("interrupted", interrupt.exit_code() or 130)
-    except BrokenPipeError:
-        sys.exit(EXIT_OK)
+        fail("interrupted", interrupt.exit_code() or EXIT_INTERRUPTED)
+    except BrokenPipeError:  # the reader left (`| head -1`): nothing to say, and no one to say it to
+        _stdout_to_devnull()
+        sys.exit(EXIT_BROKEN_PIPE)
+    except OSError as error:
+        if error.errno not in _WRITE_ERRNOS:
+            _internal_error(error)
+        _stdout_to_devnull()
+        fail(f"cannot write the report: {error.strerror or error}", EXIT_USAGE)
     except Exception as error:
-        fail(f"internal error: {type(error).__name__}: {error} (please report this)", EXIT_INTERNAL)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)  # --help, --version
+        _internal_error(error)
+    sys.exit(EXIT_OK)
+
+
+def _internal_error(error: Exception) -> None:
+    fail(f"internal error: {type(error).__name__}: {error} (please report this; if a cached file is to blame, "
+         "--no-cache rules it out)", EXIT_INTERNAL)

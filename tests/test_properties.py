@@ -25,7 +25,7 @@ from logdoctor.match import conditions
 from logdoctor.match.signatures import Signature, SignatureError
 from logdoctor.parse import LineParser
 from logdoctor.pipeline import analyze
-from logdoctor.read import source
+from logdoctor.read import formats, source
 from logdoctor.report import redact
 
 from .logpieces import ENDINGS, WRAPPERS, real_lines
@@ -54,7 +54,8 @@ def _check_lines(data: bytes, limit: int = source.MAX_LINE_BYTES) -> source.Read
         assert len(line.text) <= limit
     stats = reader.stats
     assert len(set(numbers)) == len(numbers) and all(1 <= n <= stats.physical_lines for n in numbers)
-    if not data.startswith(b"\x1f\x8b"):  # (for gzip, bytes_read counts what it decompressed to)
+    head = data[:formats.HEAD_BYTES]  # compressed or UTF-16: bytes_read counts what it decoded to
+    if formats.compression_of(head) is None and formats.utf16_codec(head) is None:
         assert stats.bytes_read == len(data)  # everything was read, even what was cut
     return stats
 
@@ -110,7 +111,7 @@ def test_arbitrary_yaml_text_is_a_document_or_a_yaml_error(tmp_path_factory, tex
     path = Path(tmp_path_factory.mktemp("y")) / "entry.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass") if _encodable(text) else path.write_bytes(b"\xff")
     try:
-        document, _node = yamlsafe.load(path)
+        document, _node = yamlsafe.load(path, path.parent)
     except yamlsafe.YamlError as error:
         assert error.line >= 1
         return

@@ -30,6 +30,13 @@ SECRETS = {
     "url password": ("https://admin:hunter2pass@registry.example.com/v2", "hunter2pass"),
     "aws key id": ("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
     "aws secret": ("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG"),
+    # found by probing (issue 12): a password with `@` or `/`, AWS's JSON, token=, --token, a bare JWT
+    "url password with @": ("http://alice:p@ss9word@proxy.corp:3128", "ss9word"),
+    "url password with /": ("https://bob:Ab/Cd9Ef@github.com/org/repo.git", "Cd9Ef"),
+    "aws json": ('"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"', "wJalrXUtnFEMI/K7MDENG"),
+    "token=": ("token=Zx81kQ0pLm2nB7vC", "Zx81kQ0pLm2nB7vC"),
+    "--token": ("--token Zx81kQ0pLm2nB7vC", "Zx81kQ0pLm2nB7vC"),
+    "jwt": ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl", "eyJzdWIiOiJhbGljZSJ9"),
 }
 
 
@@ -119,3 +126,27 @@ def test_redaction_is_idempotent_and_keeps_the_key_name():
     once = redact.redact("api_key='sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234' https://u:pw@h/x Bearer abcdefghijklmnopqrstu")
     assert redact.redact(once) == once
     assert once == "api_key='[REDACTED]' https://u:[REDACTED]@h/x Bearer [REDACTED]"
+
+
+NEW_SHAPES = ("url password with @", "url password with /", "aws json", "token=", "--token", "jwt")
+
+
+@pytest.mark.parametrize("kind", NEW_SHAPES)
+def test_the_shapes_found_by_probing_leave_neither_markdown_nor_facts_through_the_installed_cli(tmp_path, kind):
+    from .clirun import logdoctor
+
+    planted, secret = SECRETS[kind]
+    log = tmp_path / "server.log"
+    log.write_text(_log(planted))
+    markdown = logdoctor(str(log), "--format", "markdown")
+    assert markdown.returncode in (0, 1), markdown.stderr
+    facts_json, facts_text = logdoctor("facts", str(log), "--format", "json"), logdoctor("facts", str(log))
+    for result in (markdown, facts_json, facts_text):
+        assert secret.encode() not in result.stdout, result.stdout.decode()[-800:]
+    assert b"[REDACTED]" in markdown.stdout and b"[REDACTED]" in facts_json.stdout  # (text cuts long values)
+
+
+def test_prose_about_tokens_is_not_taken_for_a_secret():
+    for text in ("the prompt exceeds the max token limit of 4096", "prompt tokens: 512", "token: 42",
+                 "http://host:8080/v1/models", "--max-num-batched-tokens 8192"):
+        assert redact.redact(text) == text

@@ -20,6 +20,7 @@ import logdoctor
 from logdoctor.knowledge import compiled
 from logdoctor.match.rank import SignatureMatcher
 from logdoctor.parse import LineParser
+from logdoctor.parse.facts import MAX_PROCESSES_PER_FACT
 from logdoctor.parse.memo import MAX_ENTRIES, MAX_TEXT, Memo
 from logdoctor.parse.repeats import FIRST_LINES, LAST_LINES, Lines, union
 from logdoctor.read.source import Line
@@ -89,15 +90,21 @@ def test_repeated_worker_lines_keep_each_process_value(tmp_path):
     lines = list(loggen.repeated_lines(3000))
     log = _write(tmp_path / "workers.log", lines, loggen.CRLF)
     first_value: dict[str, float] = {}
+    printed: dict[str, set[float]] = {}
     for line in lines:
         tag, weights = re.match(r"\((VllmWorkerProcess pid=\d+)\).*weights take ([\d.]+)GiB", line).groups()
         first_value.setdefault(tag, float(weights))
+        printed.setdefault(tag, set()).add(float(weights))
     sheet = logdoctor.facts(log)
     first_process, value = next(iter(first_value.items()))
     assert sheet.facts["weights_gib"] == value
-    # Each process's value is the first it printed; listed when it differs from the fact's value.
-    assert sheet.per_process["weights_gib"] == {first_process: value, **{
-        process: weights for process, weights in first_value.items() if weights != value}}
+    # Listed when it differs from the fact's value, bounded (issue 12): the fact's own process and the
+    # newest others are kept, each with a value it printed, and the rest counted.
+    differing = {process for process, weights in first_value.items() if weights != value}
+    kept = sheet.per_process["weights_gib"]
+    assert len(kept) == MAX_PROCESSES_PER_FACT and kept[first_process] == value
+    assert all(weights in printed[process] for process, weights in kept.items())
+    assert sheet.per_process_omitted["weights_gib"] >= len(differing) + 1 - MAX_PROCESSES_PER_FACT
     assert sheet.evidence_count["non_torch_gib"] == len(lines)  # every line states it
     assert len(sheet.evidence["non_torch_gib"]) == FIRST_LINES + LAST_LINES
 

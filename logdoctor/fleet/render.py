@@ -50,9 +50,9 @@ def markdown(rows: Sequence[Row], groups: Sequence[Group]) -> str:
 
 
 def jsonl(rows: Sequence[Row], groups: Sequence[Group]) -> str:
-    lines = [json.dumps(row.as_dict(), ensure_ascii=False) for row in rows]
+    lines = [json.dumps(row.as_dict(), ensure_ascii=False, allow_nan=False) for row in rows]
     summary = [{"group": g.name, "verdict": g.verdict, "count": g.count, "logs": g.logs} for g in groups]
-    lines.append(json.dumps({"summary": summary}, ensure_ascii=False))
+    lines.append(json.dumps({"summary": summary}, ensure_ascii=False, allow_nan=False))
     return "\n".join(lines)
 
 

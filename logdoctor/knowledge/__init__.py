@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from logdoctor.datafiles import data_dir
 from logdoctor.match.conditions import Condition, ConditionError, compile_condition
 from logdoctor.match.signatures import Signature, SignatureError
+from logdoctor.report.redact import excerpt
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -212,9 +213,17 @@ def load_categories(root: Path) -> dict[str, str]:
     path = root / "taxonomy.yaml"
     if not path.exists():
         return {}
-    document, _node = yamlsafe.load(path)
+    document, _node = yamlsafe.load(path, root)
     categories = document.get("categories") if isinstance(document, dict) else None
     return {str(k): str(v) for k, v in categories.items()} if isinstance(categories, dict) else {}
+
+
+def entry_text(path: Path, extra_dirs: Sequence[Path] = ()) -> str:
+    """The text of an entry file as written (`kb show`), read under the same rules as when it is loaded."""
+    from logdoctor.knowledge import yamlsafe
+
+    root = next((root for root in reversed(roots(extra_dirs)) if path.is_relative_to(root)), path.parent)
+    return yamlsafe.read_text(path, root)
 
 
 def roots(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> list[Path]:
@@ -229,13 +238,16 @@ def load(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> Knowl
     kb = KnowledgeBase()
     by_id: dict[str, Entry] = {}
     for layer, root in enumerate(roots(extra_dirs, include_builtin)):
-        kb.categories.update(load_categories(root))
+        try:
+            kb.categories.update(load_categories(root))
+        except yamlsafe.YamlError as error:  # like a broken entry: the layers below keep their categories
+            kb.warnings.append(f"{root / 'taxonomy.yaml'}: skipped: {excerpt(str(error))}")
         for entry_file in entry_files(root):
             try:
-                document, _node = yamlsafe.load(entry_file)
+                document, _node = yamlsafe.load(entry_file, root)
                 entry = entry_from_document(document, entry_file, root)
             except (yamlsafe.YamlError, EntryError) as error:
-                kb.warnings.append(f"{entry_file}: skipped: {error}")
+                kb.warnings.append(f"{entry_file}: skipped: {excerpt(str(error))}")
                 continue
             entry.layer = layer
             by_id[entry.id] = entry

@@ -22,8 +22,11 @@ from logdoctor.knowledge import yamlsafe
 from logdoctor.match.rank import CONFIDENT, SignatureIndex
 from logdoctor.parse.factnames import FACTS
 from logdoctor.read.source import InputError
+from logdoctor.report.redact import excerpt
 from logdoctor.report.remedies import COMPUTED, placeholder_names
 from logdoctor.suggest import did_you_mean
+
+QUOTED_CHARACTERS = 60  # of a value from the file, in a message about it
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class Problem:
     line: int
     message: str
     warning: bool = False  # worth a look, not a failure (an entry first on its fixture only by a tie-break)
+
+    def __post_init__(self) -> None:  # the message may quote the file: never more than a short redacted excerpt
+        object.__setattr__(self, "message", excerpt(self.message))
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {'warning: ' if self.warning else ''}{self.message}"
@@ -68,15 +74,17 @@ def _schema_validator():
 def _check_document(path: Path, root: Path, categories: dict[str, str], validator, seen: dict[str, Path],
                     problems: list[Problem]) -> knowledge.Entry | None:
     try:
-        document, node = yamlsafe.load(path)
+        document, node = yamlsafe.load(path, root)
     except yamlsafe.YamlError as error:
         problems.append(Problem(path, error.line, str(error)))
         return None
     schema_errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     for error in schema_errors:
         where = "/".join(map(str, error.absolute_path)) or "(top)"
+        quoted = repr(error.instance)  # jsonschema quotes the value whole: a key file would be printed
+        message = error.message.replace(quoted, excerpt(quoted, QUOTED_CHARACTERS))
         problems.append(Problem(path, yamlsafe.line_of(node, tuple(error.absolute_path)),
-                                f"schema: {where}: {error.message}{_key_suggestions(error)}"))
+                                f"schema: {where}: {message}{_key_suggestions(error)}"))
     if schema_errors or not isinstance(document, dict):
         return None
     entry_id = document["id"]
@@ -137,10 +145,10 @@ def _strings_in(document: object, where: tuple = ()) -> list[tuple[tuple, str]]:
     return []
 
 
-def _check_fixtures(entry: knowledge.Entry, kb: knowledge.KnowledgeBase, index: SignatureIndex,
+def _check_fixtures(entry: knowledge.Entry, root: Path, kb: knowledge.KnowledgeBase, index: SignatureIndex,
                     problems: list[Problem]) -> None:
     path = entry.path or Path(entry.id)
-    document_node = yamlsafe.load(path)[1]
+    document_node = yamlsafe.load(path, root)[1]
     for kind in ("positive", "negative"):
         for position, fixture in enumerate(getattr(entry, kind)):
             if not fixture.path.is_file():
@@ -203,21 +211,21 @@ def check(extra_dirs: Sequence[Path] = (), include_builtin: bool = True, fixture
     if not categories:
         problems.append(Problem(roots[0] / "taxonomy.yaml" if roots else Path("taxonomy.yaml"), 1,
                                 "no categories: a knowledge base needs a taxonomy.yaml"))
-    checked: list[knowledge.Entry] = []
+    checked: list[tuple[knowledge.Entry, Path]] = []
     for root in roots:
         seen: dict[str, Path] = {}
         for path in knowledge.entry_files(root):
             entry = _check_document(path, root, categories, validator, seen, problems)
             if entry is not None:
-                checked.append(entry)
+                checked.append((entry, root))
                 if not entry.positive:
                     problems.append(Problem(path, 1, "an entry needs at least one positive fixture"))
     if fixtures and checked:
         kb = knowledge.load(list(extra_dirs), include_builtin=include_builtin)
         index = SignatureIndex(kb.entries)
-        for entry in checked:
+        for entry, root in checked:
             if kb.get(entry.id) is entry or (kb.get(entry.id) and kb.get(entry.id).path == entry.path):
-                _check_fixtures(entry, kb, index, problems)
+                _check_fixtures(entry, root, kb, index, problems)
     return problems
 
 

@@ -83,21 +83,26 @@ def _digest(roots: Sequence[Path], part) -> str:  # type: ignore[no-untyped-def]
     hashing ten thousand rows one by one cost as much as the stat calls themselves."""
     digest = hashlib.sha256(_code_digest())
     for root in roots:
-        rows = [(name, part(item) if item is not None else "unreadable folder") for name, item in _files(root)]
+        rows = [(name, part(item, root) if item is not None else "unreadable folder") for name, item in _files(root)]
         digest.update(repr((str(root.resolve()), rows)).encode("utf-8", "surrogatepass"))
     return cache.fingerprint(digest.digest())
 
 
-def _content(item: os.DirEntry) -> bytes | str:
-    """What loading reads of a file: a YAML file's text; of any other file (a fixture) only that it
-    exists, and where it links to. Fixtures are never opened: one may link outside the KB."""
+def _content(item: os.DirEntry, root: Path) -> bytes | str:
+    """What loading reads of a file: a YAML file's bytes, under loading's rules (a FIFO, a device or a
+    link out of the folder is refused unread, and the refusal is the content); of any other file (a
+    fixture) only that it exists, and where it links to. Fixtures are never opened: one may link
+    outside the KB."""
+    from logdoctor.knowledge import yamlsafe
+
     try:
         if not item.name.endswith(".yaml"):
             return "link " + os.readlink(item.path) if item.is_symlink() else "file"
-        with open(item.path, "rb") as handle:
-            return handle.read()
+        return yamlsafe.read_bounded(Path(item.path), root)
     except OSError as error:
         return f"unreadable {error.errno}"
+    except yamlsafe.YamlError as error:
+        return f"refused: {error}"
 
 
 class _StatKey:
@@ -107,7 +112,7 @@ class _StatKey:
         self.newest_ns = 0
         self.value = _digest(roots, self._stat)
 
-    def _stat(self, item: os.DirEntry) -> tuple[int, ...] | str:
+    def _stat(self, item: os.DirEntry, _root: Path) -> tuple[int, ...] | str:
         try:
             info = item.stat()
         except OSError as error:

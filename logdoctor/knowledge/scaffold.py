@@ -218,8 +218,9 @@ def positive_fixtures(entry: knowledge.Entry) -> tuple[Path, ...]:
     if entry.positive or entry.path is None:
         return tuple(fixture.path for fixture in entry.positive)
     try:
-        document, _node = yamlsafe.load(entry.path)
-        whole = knowledge.entry_from_document(document, entry.path, kb_root(entry.path.parent))
+        root = kb_root(entry.path.parent)
+        document, _node = yamlsafe.load(entry.path, root)
+        whole = knowledge.entry_from_document(document, entry.path, root)
     except (yamlsafe.YamlError, knowledge.EntryError):
         return ()
     return tuple(fixture.path for fixture in whole.positive)

@@ -1,13 +1,18 @@
 """Load untrusted YAML (knowledge-base entries from strangers' pull requests) safely.
 
 Only PyYAML's SafeLoader constructs values, so no tag can build an object or run code. On top:
-a size limit per file, no anchors or aliases at all (they are not needed in an entry, and they
-are how "billion laughs" bombs expand), and a node depth limit. The composed node tree is kept so
-that errors can name the line of any value by its path in the document.
+a file is read only if it is a regular file whose real path lies inside its knowledge base's folder
+(a symbolic link to ~/.ssh/id_ed25519, a FIFO that would block, /dev/zero that would fill memory
+are refused before a byte is read), and at most MAX_YAML_BYTES of it are ever read; no anchors or
+aliases at all (they are not needed in an entry, and they are how "billion laughs" bombs expand),
+and a node depth limit. The composed node tree is kept so that errors can name the line of any
+value by its path in the document.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import yaml
@@ -47,17 +52,61 @@ def _check_events(text: str) -> None:
             depth -= 1
 
 
-def load(path: Path) -> tuple[object, yaml.Node | None]:
-    """The document in `path` and its node tree; raises YamlError with a line number."""
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_bounded(path: Path, root: Path) -> bytes:
+    """The bytes of a knowledge-base file: a regular file whose real path lies inside `root`, of at most
+    MAX_YAML_BYTES (read with that limit, whatever `stat` says). Raises YamlError otherwise.
+
+    The real path is opened without following a link (O_NOFOLLOW) and without blocking (O_NONBLOCK:
+    opening a FIFO waits for a writer otherwise), then checked on the open descriptor, so what is
+    read is what was checked."""
     try:
-        size = path.stat().st_size
-        if size > MAX_YAML_BYTES:
-            raise YamlError(f"file is {size} bytes, more than the {MAX_YAML_BYTES} allowed")
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise YamlError(f"not UTF-8 text: {error.reason}") from None
+        real = path.resolve(strict=True)
+        inside = real.is_relative_to(root.resolve())
+    except (OSError, RuntimeError) as error:  # missing, a symlink loop
+        raise YamlError(f"cannot read: {getattr(error, 'strerror', None) or error}") from None
+    if not inside:
+        raise YamlError("a symbolic link that leads outside the knowledge base's folder: not read")
+    try:
+        descriptor = os.open(real, _OPEN_FLAGS)
     except OSError as error:
         raise YamlError(f"cannot read: {error.strerror or error}") from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise YamlError("not a regular file (a FIFO, device or socket is never read)")
+        if info.st_size > MAX_YAML_BYTES:
+            raise YamlError(f"file is {info.st_size} bytes, more than the {MAX_YAML_BYTES} allowed")
+        chunks, size = [], 0
+        while size <= MAX_YAML_BYTES:
+            chunk = os.read(descriptor, MAX_YAML_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise YamlError(f"cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
+    if size > MAX_YAML_BYTES:
+        raise YamlError(f"file is over the {MAX_YAML_BYTES} bytes allowed")
+    return b"".join(chunks)
+
+
+def read_text(path: Path, root: Path) -> str:
+    """The text of a knowledge-base file (read_bounded), which must be UTF-8."""
+    try:
+        return read_bounded(path, root).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise YamlError(f"not UTF-8 text: {error.reason}") from None
+
+
+def load(path: Path, root: Path) -> tuple[object, yaml.Node | None]:
+    """The document in `path`, a file of the knowledge base in `root`, and its node tree; raises
+    YamlError with a line number."""
+    text = read_text(path, root)
     try:
         _check_events(text)
         loader = _SafeLoader(text)

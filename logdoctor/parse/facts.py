@@ -11,6 +11,8 @@ log did not state them.
 from __future__ import annotations
 
 import copy
+import itertools
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,6 +21,11 @@ from logdoctor.parse import Event, hardware
 from logdoctor.parse.repeats import Lines, numbers_masked, union
 from logdoctor.report.redact import redact_value
 
+MAX_FACT_INTEGER = 2**63  # no count, length or size in a server log is larger
+# Processes whose differing value of one fact is kept: the fact's own process and the newest others.
+# A restart loop or a pool of short-lived workers can print a fact from 200,000 pids; the start-up
+# a diagnosis is about is the latest one, whose workers (a TP x PP of 16 is a large one) came last.
+MAX_PROCESSES_PER_FACT = 17
 _LIST_FACTS = frozenset({"gpus"})
 # The engine's auto-fit (0.32+, `--max-model-len auto`) comes after the config dump and replaces its
 # max_seq_len: the length it states is the one the server runs with.
@@ -69,6 +76,8 @@ class FactSheet:
     evidence: dict[str, list[int]] = field(default_factory=dict)
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fact -> the facts it was derived from
     per_process: dict[str, dict[str, object]] = field(default_factory=dict)
+    # per fact, how many other processes' values were not kept (MAX_PROCESSES_PER_FACT)
+    per_process_omitted: dict[str, int] = field(default_factory=dict)
     evidence_count: dict[str, int] = field(default_factory=dict)
 
     def set_evidence(self, name: str, lines: Lines) -> None:
@@ -91,6 +100,7 @@ class FactSheetBuilder:
     def __init__(self) -> None:
         self._best: dict[str, _Candidate] = {}
         self._per_process: dict[str, dict[str, object]] = {}
+        self._omitted: dict[str, int] = {}
         self._gpus: dict[str, Lines] = {}
         self._error: Event | None = None
         self._error_key: tuple[str, str] = ("", "")
@@ -130,6 +140,8 @@ class FactSheetBuilder:
             self._offer(name, value, strength, event)
 
     def _offer(self, name: str, value: object, strength: int, event: Event) -> None:
+        if not _finite(value):  # the fact boundary: nan, inf and absurd integers state nothing
+            return
         if (name, value) in _WEAK_VALUES:
             strength = 0
         current = self._best.get(name)
@@ -145,9 +157,19 @@ class FactSheetBuilder:
         elif _same(value, current.value):
             current.lines.add(event.line)
         elif strength == current.strength and event.process != current.process and event.process:
-            per = self._per_process.setdefault(name, {})
-            per.setdefault(current.process or "main", current.value)
-            per.setdefault(event.process, value)
+            self._note_process(name, current.process or "main", current.value)
+            self._note_process(name, event.process, value)
+
+    def _note_process(self, name: str, process: str, value: object) -> None:
+        """Keep `process`'s first value of `name`; past the limit the oldest kept process but the first
+        (the fact's own) makes room, and is counted."""
+        per = self._per_process.setdefault(name, {})
+        if process in per:
+            return
+        if len(per) >= MAX_PROCESSES_PER_FACT:
+            del per[next(itertools.islice(iter(per), 1, None))]
+            self._omitted[name] = self._omitted.get(name, 0) + 1
+        per[process] = value
 
     def _add_error(self, event: Event) -> None:
         """The error of the log is the strongest, the last of equal strength; one repeated with other
@@ -185,11 +207,23 @@ class FactSheetBuilder:
                     sheet.set_evidence(name, self._error_lines)
             sheet.facts["error_count"] = len(self._errors_seen)
         sheet.per_process = {k: v for k, v in self._per_process.items() if len(set(map(str, v.values()))) > 1}
+        sheet.per_process_omitted = {name: count for name, count in self._omitted.items() if name in sheet.per_process}
         sheet.facts = {name: redact_value(value) for name, value in sheet.facts.items()}
         sheet.per_process = {name: {process: redact_value(value) for process, value in values.items()}
                              for name, values in sheet.per_process.items()}
         _derive(sheet)
         return sheet
+
+
+def _finite(value: object) -> bool:
+    """Whether a value can be a fact: not a NaN or infinite float (JSON has no spelling for them and a
+    remedy would say "lower it from nan"), not an integer no server prints (`--max-model-len` with
+    400 digits)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int):
+        return abs(value) <= MAX_FACT_INTEGER
+    return True
 
 
 def _cut_of(shorter: object, longer: object) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 import shlex
 from dataclasses import dataclass
@@ -38,8 +39,11 @@ class Anchor:
 
 
 def _number(token: str) -> float | int:
+    """A number as printed; ValueError for one no server prints (inf, nan, 1e999, 400 digits)."""
     text = str(token).replace(",", "")
     value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {text[:20]}")
     return int(value) if value.is_integer() and "." not in text else value
 
 
@@ -584,12 +588,12 @@ def _config_value(fact: str, raw: str) -> object | None:
     kind = _fact_kind(fact)
     try:
         if kind == "int":
-            number = int(float(value))
+            number = int(_number(value))
             # `--max-model-len auto` is stored as -1: the length is fitted later, not stated here
             return None if fact == "max_model_len" and number <= 0 else number
         if kind == "float":
-            return float(value)
-    except ValueError:
+            return float(_number(value))
+    except ValueError:  # not a number, or not a finite one: `--max-model-len inf` states nothing
         return None
     if kind == "bool":
         return _BOOL.get(value.lower())
@@ -714,5 +718,5 @@ def parse(message: str, anchor: Anchor, position: int) -> dict | None:
     text = message[position:] if anchor.at_anchor else message
     try:
         return _parser().parse(text, start=anchor.rule)
-    except (LarkError, ValueError, IndexError, KeyError, RecursionError):
+    except (LarkError, ValueError, ArithmeticError, IndexError, KeyError, RecursionError):
         return None

@@ -38,6 +38,8 @@ class LiveStream:
     """Complete lines of a live input, waiting for more when none is whole yet. The base class is an
     input that has already ended (a FIFO whose open was interrupted)."""
 
+    live = True  # the reader recognises the input by its first bytes only, not a 4 KiB head (read/source.py)
+
     def __init__(self, on_idle: Callable[[], IdleAnswer] | None = None, label: str = "stdin") -> None:
         self.label = label  # the input's name in the report
         self._buffer = bytearray()

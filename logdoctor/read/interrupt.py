@@ -3,8 +3,9 @@
 An operator who presses Ctrl-C on `docker logs -f x | logdoctor` has read the log so far and
 wants the answer for it, not a bare "interrupted". Stopping must not leave a half-fed fact sheet,
 so a signal only *raises* where the program waits for input (`blocking()`: a read, an open of a
-FIFO, a wait for a file to grow); anywhere else it is noted, and the reader stops after the line
-it is on (`requested()`). A second signal gives up at once (KeyboardInterrupt, exit 128 + signal).
+FIFO, a wait for a file to grow); anywhere else it is noted, the reader goes on with the input
+already waiting (in a pipe's buffer, in the file) and stops at the first read that would wait.
+A second signal gives up at once (KeyboardInterrupt, exit 128 + signal).
 
 Only the command line installs the handlers (`install()`); a program using the Python API keeps
 Python's own behaviour.
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from types import FrameType
 
 HANDLED = (signal.SIGINT, signal.SIGTERM)
+DRAIN_SECONDS = 0.2  # after a stop signal, how long a read may wait before reading ends
 
 
 class Interrupted(Exception):
@@ -38,6 +40,7 @@ def install() -> None:
     _State.signum, _State.blocking = None, 0
     for signum in HANDLED:
         signal.signal(signum, _handler)
+    signal.signal(signal.SIGALRM, _drained)
 
 
 def _handler(signum: int, _frame: FrameType | None) -> None:
@@ -46,6 +49,12 @@ def _handler(signum: int, _frame: FrameType | None) -> None:
     _State.signum = signum
     if _State.blocking:
         raise Interrupted(signum)
+
+
+def _drained(_signum: int, _frame: FrameType | None) -> None:
+    """A read after the stop signal waited DRAIN_SECONDS: what was waiting has been read."""
+    if _State.blocking and _State.signum is not None:
+        raise Interrupted(_State.signum)
 
 
 def requested() -> int | None:
@@ -60,11 +69,16 @@ def exit_code() -> int | None:
 
 @contextmanager
 def blocking() -> Iterator[None]:
-    """A region that waits for input: a stop signal raises Interrupted here (or at once if one came)."""
-    if _State.signum is not None:
-        raise Interrupted(_State.signum)
+    """A region that waits for input: a stop signal raises Interrupted here. Once one has come, input
+    that is already waiting is still read (nothing the user gave is dropped); a wait longer than
+    DRAIN_SECONDS ends the reading (SIGALRM raises Interrupted then)."""
     _State.blocking += 1
+    draining = _State.signum is not None
+    if draining:
+        signal.setitimer(signal.ITIMER_REAL, DRAIN_SECONDS)
     try:
         yield
     finally:
         _State.blocking -= 1
+        if draining:
+            signal.setitimer(signal.ITIMER_REAL, 0)

@@ -15,21 +15,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from logdoctor.read import formats
+
 PROGRESS_FROM = 50 * 1000 * 1000  # bytes
 _INTERVAL = 0.2  # seconds between updates
 _MB = 1000 * 1000
 
 
 def known_size(inputs: Sequence[str]) -> int | None:
-    """Bytes the inputs will yield when that is known (plain files); None for stdin or gzip."""
+    """Bytes the inputs will yield when that is known (plain files); None for stdin or a compressed or
+    UTF-16 file (what it yields, in UTF-8, is not its size)."""
     total = 0
     for name in inputs or ["-"]:
         path = Path(name)
         if name == "-" or not path.is_file():
             return None
         with path.open("rb") as handle:
-            if handle.read(2) == b"\x1f\x8b":
-                return None
+            head = handle.read(formats.HEAD_BYTES)
+        if formats.compression_of(head) or formats.utf16_codec(head):
+            return None
         total += path.stat().st_size
     return total
 

@@ -13,7 +13,6 @@ or skipped is counted in `ReadStats`, and a broken gzip stream is reported after
 
 from __future__ import annotations
 
-import gzip
 import io
 import itertools
 import os
@@ -21,7 +20,6 @@ import re
 import signal
 import stat
 import sys
-import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 from unicodedata import east_asian_width
 
-from logdoctor.read import interrupt
+from logdoctor.read import formats, interrupt
 from logdoctor.read.scan import LiteralScanner
 
 MAX_LINE_BYTES = 64 * 1024
@@ -40,6 +38,8 @@ _WRAP_SLACK = 20  # a wrapped record's first line may have lost escape codes tha
 _SKIP_CHUNK = 1 << 20
 _SPARSE_AFTER = 1 << 20  # bytes of an input read line by line before its body may be scanned in blocks
 _BLOCK_BYTES = 4 << 20
+_TRANSCODED_BUFFER = 1 << 20
+_LIVE_HEAD_BYTES = 8  # a followed input is recognised by its magic bytes alone: waiting for 4 KiB would delay it
 _FENCE_MARKS = ("```", "~~~")  # fence lines are dropped and counted, so block scanning must see them
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?")
@@ -136,24 +136,48 @@ class ReadStats:
         }
 
 
-def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
-    """A binary stream for a path or `-`, decompressing gzip (detected by its magic bytes)."""
+def _open(name: str, stdin: BinaryIO | None) -> tuple[BinaryIO, BinaryIO, str]:
+    """A binary stream of UTF-8 text for a path or `-`, the stream it reads from (to close), and the
+    input's compression ("" for none), all recognised by their bytes (formats.py). Raises InputError
+    for a file that cannot be opened, formats.FormatError for an archive that cannot be read."""
     if name == "-":
         raw: BinaryIO = stdin if stdin is not None else sys.stdin.buffer
-        buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
-        if buffered.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
-            return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
-        return buffered  # type: ignore[return-value]
-    path = Path(name)
-    if path.is_dir():
-        raise InputError(f"cannot read {name}: it is a directory")
+        seekable = False
+        try:
+            if getattr(raw, "live", False):  # --follow: a server writing now; its magic bytes, not 4 KiB
+                head, handle = raw.peek(_LIVE_HEAD_BYTES), raw  # type: ignore[attr-defined]
+            else:
+                head, ended = formats.read_head(raw)
+                handle = io.BufferedReader(formats.Prefixed(head, raw, ended))  # type: ignore[arg-type]
+        except OSError as error:
+            raise InputError(f"cannot read standard input: {error.strerror or error}") from None
+    else:
+        path = Path(name)
+        if path.is_dir():
+            raise InputError(f"cannot read {name}: it is a directory")
+        try:
+            handle = path.open("rb")
+            seekable = handle.seekable()
+            if seekable:
+                head = handle.read(formats.HEAD_BYTES)
+                handle.seek(0)
+            else:  # a FIFO or a process substitution's /dev/fd/N: what was read is put back in front
+                head, ended = formats.read_head(handle)
+                handle = io.BufferedReader(formats.Prefixed(head, handle, ended))  # type: ignore[arg-type]
+        except OSError as error:
+            raise InputError(f"cannot read {name}: {error.strerror or error}") from None
+    stream, kind = handle, formats.compression_of(head) or ""
     try:
-        handle = path.open("rb")
-    except OSError as error:
-        raise InputError(f"cannot read {name}: {error.strerror or error}") from None
-    if handle.peek(2)[:2] == b"\x1f\x8b":  # peeked, not read: a FIFO or /dev/fd/N cannot seek back
-        return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
-    return handle
+        if kind:
+            stream = formats.decompressed(kind, handle, seekable=seekable)
+            head = formats.peek_head(stream, kind)
+    except formats.FormatError:
+        handle.close()
+        raise
+    codec = formats.utf16_codec(head)
+    if codec is not None:
+        stream = io.BufferedReader(formats.Utf8Transcoder(stream, codec), buffer_size=_TRANSCODED_BUFFER)  # type: ignore[arg-type]
+    return stream, handle, kind
 
 
 def strip_escapes(text: str) -> str:
@@ -250,26 +274,31 @@ class LogReader:
     def _physical_lines(self) -> Iterator[tuple[int, bytes]]:
         number = 0
         for name in self.inputs:
+            first = number + 1
             try:
                 with interrupt.blocking():  # opening a FIFO waits for its writer
-                    stream = _open(name, self.stdin)
+                    stream, handle, kind = _open(name, self.stdin)
             except interrupt.Interrupted as stop:
                 self._cut_short(stop.signum, number)
                 break
-            first = number + 1
+            except formats.FormatError as error:  # like a broken gzip: reported, the other inputs still read
+                self.stats.errors.append(f"{'stdin' if name == '-' else name}: {error}")
+                self.stats.inputs.append(("stdin" if name == "-" else name, first, number))
+                continue
+            errors = formats.stream_errors(kind)
             read_here = 0
             label = getattr(self.stdin, "label", "stdin") if name == "-" else name  # a followed file's name
             self.stats.inputs.append((label, first, number))  # named while it is read (--follow reports then)
             try:
                 while True:
                     if self._sparse and read_here >= _SPARSE_AFTER:
-                        number = yield from self._sparse_lines(stream, name, first, number)
+                        number = yield from self._sparse_lines(stream, name, kind, first, number)
                         break
                     try:
                         with interrupt.blocking():
                             raw = stream.readline(self.max_line_bytes)
-                    except (EOFError, OSError, zlib.error) as error:
-                        self._read_error(name, error, number - first + 1)
+                    except errors as error:
+                        self._read_error(name, kind, error, number - first + 1)
                         break
                     except interrupt.Interrupted as stop:
                         self._cut_short(stop.signum, number)
@@ -282,14 +311,19 @@ class LogReader:
                     self.stats.physical_lines = number
                     read_here += len(raw)
                     self.stats.bytes_read += len(raw)
+                    broken = None
                     if not raw.endswith(b"\n") and len(raw) >= self.max_line_bytes:
-                        self._skip_rest_of_line(stream, number)
+                        broken = self._skip_rest_of_line(stream, number, errors)
                     if self.on_progress is not None and not number & 0xFFF:
                         self.on_progress(self.stats.bytes_read)
                     yield number, raw  # a signal that comes meanwhile stops the next read
+                    if broken is not None:  # a damaged stream is not read again (bz2 would raise RuntimeError)
+                        self._read_error(name, kind, broken, number - first + 1)
+                        break
             finally:
-                if stream is not self.stdin:
+                if name != "-":  # standard input is the caller's to close
                     stream.close()
+                    handle.close()
             self.stats.inputs[-1] = (label, first, number)
             if self.stats.cut_short:
                 break
@@ -298,11 +332,11 @@ class LogReader:
     def _cut_short(self, signum: int, lines: int) -> None:
         self.stats.cut_short = f"{signal.Signals(signum).name} after {lines} lines"
 
-    def _read_error(self, name: str, error: Exception, lines: int) -> None:
+    def _read_error(self, name: str, kind: str, error: BaseException, lines: int) -> None:
         reason = "truncated" if isinstance(error, EOFError) else f"corrupt ({error})"
-        self.stats.errors.append(f"{name}: gzip stream is {reason} after {lines} lines")
+        self.stats.errors.append(f"{name}: {kind or 'input'} stream is {reason} after {lines} lines")
 
-    def _sparse_lines(self, stream: BinaryIO, name: str, first: int,
+    def _sparse_lines(self, stream: BinaryIO, name: str, kind: str, first: int,
                       number: int) -> Generator[tuple[int, bytes], None, int]:
         """The rest of a stream, read in blocks: only the lines holding a literal, each preceded by the
         line before it (the parser's context), plus blank lines that end a traceback; with their true
@@ -318,8 +352,8 @@ class LogReader:
             try:
                 with interrupt.blocking():
                     block = stream.read(_BLOCK_BYTES)
-            except (EOFError, OSError, zlib.error) as error:
-                self._read_error(name, error, number - first + 1)
+            except formats.stream_errors(kind) as error:
+                self._read_error(name, kind, error, number - first + 1)
                 break
             except interrupt.Interrupted as stop:
                 self._cut_short(stop.signum, number)
@@ -356,17 +390,19 @@ class LogReader:
             yield from _sparse_block(carry + b"\n", 0, len(carry) + 1, number - 1, previous, scan(carry), limit, stats)
         return number
 
-    def _skip_rest_of_line(self, stream: BinaryIO, number: int) -> None:
-        """Discard the rest of an overlong line without holding it; count it."""
+    def _skip_rest_of_line(self, stream: BinaryIO, number: int,
+                           errors: tuple[type[BaseException], ...]) -> BaseException | None:
+        """Discard the rest of an overlong line without holding it; count it. Returns the error that
+        broke the stream meanwhile, if one did."""
         self.stats.mark_truncated(number)
         while True:
             try:
                 rest = stream.readline(_SKIP_CHUNK)
-            except (EOFError, OSError, zlib.error):
-                return
+            except errors as error:
+                return error
             self.stats.bytes_read += len(rest)
             if not rest or rest.endswith(b"\n"):
-                return
+                return None
 
     # -- cleaning ---------------------------------------------------------------------------------
     def _clean_lines(self) -> Iterator[Line]:

@@ -96,6 +96,9 @@ def render(sheet: FactSheet, stats: ReadStats, title: str = "facts", width: int 
             out.append(f"    {name:<{_NAME}} {text}{' ' * (value_width - columns(text) + 1)}{lines}".rstrip())
             for process, value_of in sheet.per_process.get(name, {}).items():
                 out.append(cut_middle(f"      {process:<{_NAME - 2}} {format_value(name, value_of)}", width))
+            omitted = sheet.per_process_omitted.get(name)
+            if omitted:
+                out.append(f"      … and {omitted} other process{'es' * (omitted > 1)}, not kept")
     if len(out) == header:
         out.append("  no facts found: is this a vLLM or Xinference log?")
     return "\n".join(out)

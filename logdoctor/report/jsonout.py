@@ -28,6 +28,8 @@ def facts_document(analysis: Analysis) -> dict:
         document["derived"] = {name: list(sources) for name, sources in sheet.derived.items()}
     if sheet.per_process:
         document["per_process"] = sheet.per_process
+    if sheet.per_process_omitted:
+        document["per_process_omitted"] = sheet.per_process_omitted
     document["input"] = analysis.stats.as_dict()
     return document
 
