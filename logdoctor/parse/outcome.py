@@ -26,6 +26,7 @@ _SERVING_HEADERS = frozenset({"vllm", "xinference", "xinference_iso"})
 _GENERIC_RULES = frozenset({"exception", "error_line", "server_ready", "ray_started"})
 _READY_RULES = frozenset({"server_ready", "xinference_model_loaded", "engine_ready"})
 _FATAL_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL"})
+_CALM_LEVELS = frozenset({"INFO", "DEBUG", "WARNING", "WARN"})
 # A process that is gone: these end a server whatever it printed before.
 _DIED = re.compile(
     r"EngineDeadError|Engine loop has died|died unexpectedly|Killed$|^Killed\b|Segmentation fault|core dumped|"
@@ -102,7 +103,8 @@ class OutcomeTracker:
             return
         if self._stopped:  # Ctrl-C: engine processes "die unexpectedly" as they are told to
             return
-        died = bool(_DIED.search(stripped)) or level in ("CRITICAL", "FATAL")
+        # Deaths are told at ERROR/CRITICAL level or with none (`Killed`); an INFO line is spared the search.
+        died = level in ("CRITICAL", "FATAL") or (level not in _CALM_LEVELS and bool(_DIED.search(stripped)))
         # A traceback's frames (ERROR-prefixed in V1 logs) are one failure, its exception line, not dozens.
         failing = died or "exception" in rules or "error_line" in rules or (level in _FATAL_LEVELS and not in_traceback)
         if not failing:
