@@ -28,9 +28,10 @@ import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import repeat, takewhile
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, Union
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar, Union
 
 from logdoctor import knowledge
 from logdoctor.knowledge import compiled
@@ -48,6 +49,8 @@ __all__ = ["Diagnoser", "KnowledgeBase", "Report", "Source", "Verdict", "analysi
 if TYPE_CHECKING:
     from logdoctor.follow import Update
 
+T = TypeVar("T")
+R = TypeVar("R")
 Source = Union[str, bytes, "os.PathLike[str]", IO[bytes], IO[str]]
 DEFAULT_TOP = 5  # causes a report shows unless asked for more
 
@@ -252,16 +255,28 @@ def diagnose_many(sources: Iterable[Source | Sequence[Source]], *, symptom: str 
     must then be picklable (paths, text, bytes), and an error of one log (`InputError`) is
     raised when its report is reached. The sources are all taken at the start.
     """
-    kb = kb or default_knowledge_base()
+    yield from map_logs(partial(_diagnose_with, symptom=symptom), sources, kb=kb or default_knowledge_base(),
+                        jobs=jobs)
+
+
+def _diagnose_with(source: Source | Sequence[Source], kb: KnowledgeBase, symptom: str | None) -> Report:
+    return diagnose(source, symptom=symptom, kb=kb)
+
+
+def map_logs(work: Callable[[T, KnowledgeBase], R], items: Iterable[T], *, kb: KnowledgeBase, jobs: int = 1,
+             chunksize: int = 4) -> Iterator[R]:
+    """`work(item, kb)` for every item, results in the items' order: here, or with `jobs` > 1 in that many
+    worker processes that each hold the knowledge base (loaded once, from the cache). The one process
+    pool of `diagnose_many` and `fleet`; `work` must be a module-level function (or a partial of one)."""
     if jobs <= 1:
-        for source in sources:
-            yield diagnose(source, symptom=symptom, kb=kb)
+        for item in items:
+            yield work(item, kb)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     diagnose(b"", kb=kb)  # loads the grammars and the prefilter here, for forked workers to inherit
     with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(kb,)) as pool:
-        yield from pool.map(_diagnose_in_worker, sources, repeat(symptom), chunksize=4)
+        yield from pool.map(_in_worker, repeat(work), items, chunksize=chunksize)
 
 
 _worker_kb: KnowledgeBase | None = None
@@ -272,8 +287,9 @@ def _start_worker(kb: KnowledgeBase) -> None:
     _worker_kb = kb
 
 
-def _diagnose_in_worker(source: Source | Sequence[Source], symptom: str | None) -> Report:
-    return diagnose(source, symptom=symptom, kb=_worker_kb)
+def _in_worker(work: Callable[[T, KnowledgeBase], R], item: T) -> R:
+    assert _worker_kb is not None, "the worker's knowledge base is set by _start_worker"
+    return work(item, _worker_kb)
 
 
 def facts(source: Source | Sequence[Source] | None = None,
