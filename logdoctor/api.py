@@ -169,7 +169,9 @@ class Diagnoser:
         self.symptom = symptom
         self.kb = (kb or default_knowledge_base()) if ranked else None
         self.matcher = SignatureMatcher(self.kb.index) if self.kb is not None else None
-        self._pass = Pass(self.matcher.anchors if self.matcher else (), self.matcher.observe if self.matcher else None)
+        matcher = self.matcher
+        self._pass = Pass(matcher.anchors if matcher else (), matcher.observe if matcher else None,
+                          matcher.digit_verdicts if matcher else None)
 
     @property
     def literals(self) -> list[str]:
@@ -209,7 +211,7 @@ def diagnose(source: Source | Sequence[Source] | None = None, *, symptom: str | 
     """
     diagnoser = Diagnoser(symptom=symptom, kb=kb)
     inputs, stdin = _inputs(source)
-    reader = LogReader(inputs, stdin=stdin, literals=diagnoser.literals, on_progress=on_progress)
+    reader = LogReader(inputs, stdin=stdin, literals=diagnoser.literals, on_progress=on_progress, fold_copies=True)
     for line in reader:
         diagnoser.feed(line)
     return diagnoser.report(reader.stats)

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import BinaryIO
 
-from logdoctor.parse import Event, LineParser
+from logdoctor.parse import Event, LineParser, outcome
 from logdoctor.parse.facts import FactSheet, FactSheetBuilder
 from logdoctor.parse.outcome import Outcome
+from logdoctor.parse.repeats import raise_for_copies, recording
+from logdoctor.read.fold import Copies, Measured
 from logdoctor.read.source import Line, LogReader, ReadStats
 
 # An observer gets (line number, message, level) for every line that passed the prefilter.
 Observer = Callable[[int, str, "str | None"], None]
+_NOT_FACTS = frozenset({"exception", "error_line", "hint"})  # events whose values the fact sheet does not compare
+# What the observer's verdict on a message is where it may change with the message's numbers alone (a
+# falsy value where it may not): a copy of a repeated block is skipped only where it gives the same.
+DigitCheck = Callable[[str], object]
 
 
 @dataclass
@@ -29,14 +36,22 @@ class Analysis:
     outcome: Outcome
 
 
+def _has_digits(value: object) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)) or (
+        isinstance(value, str) and any(char.isdigit() for char in value))
+
+
 class Pass:
     """The pass over a log, one line at a time: it can be asked for its Analysis at any point
     (`--follow` does, as lines arrive) and then fed on."""
 
-    def __init__(self, extra_anchors: Iterable[str] = (), observer: Observer | None = None) -> None:
+    def __init__(self, extra_anchors: Iterable[str] = (), observer: Observer | None = None,
+                 observer_digits: DigitCheck | None = None) -> None:
         self.parser = LineParser(extra_anchors)
         self.builder = FactSheetBuilder()
         self._observer = observer
+        self._observer_digits = observer_digits
+        self._measuring: Measured | None = None  # the copy of a repeated block being measured (read/fold.py)
 
     @property
     def literals(self) -> list[str]:
@@ -44,7 +59,47 @@ class Pass:
         return self.parser.literals
 
     def feed(self, line: Line) -> list[Event]:
-        """One clean line: its events go to the fact sheet, its message to the observer."""
+        """One clean line: its events go to the fact sheet, its message to the observer. A fold.Copies mark
+        says a copy of a repeated block is measured, or that copies of it were skipped (read/fold.py)."""
+        if line.__class__ is Copies:
+            self._copies(line)  # type: ignore[arg-type]
+            return []
+        if self._measuring is None:
+            return self._feed(line)
+        with recording(into=self._measuring.raised):
+            events = self._feed(line)
+        message = self.parser.last_message
+        if message is not None and self._depends_on_digits(message, events):  # the reader judges it in every copy
+            self._measuring.lines[line.number] = (message, partial(self._digit_verdict, kind=self.parser.last_kind))
+        return events
+
+    def _copies(self, mark: Copies) -> None:
+        if mark.phase == "measure" and mark.measured is not None:
+            self._measuring = mark.measured
+            mark.measured.steady = not self.parser.reads_hints  # (lines read for hints count toward their end)
+        elif mark.phase == "measured" and self._measuring is not None:
+            self._measuring = None
+        elif mark.phase == "skipped":  # each copy raises what its measured copy raised
+            raise_for_copies((measured.raised, measured.first, count, starts)
+                             for measured, count, starts in mark.skipped)
+
+    def _depends_on_digits(self, message: str, events: list[Event]) -> bool:
+        """Whether what a line says may change with its numbers alone: an exit code, a signature that compares
+        sizes, a value of a fact (equal to the one kept, or not)."""
+        return (outcome.depends_on_digits(message)
+                or (self._observer_digits is not None and self._observer_digits(message) is not None)
+                or any(event.kind not in _NOT_FACTS and any(map(_has_digits, event.facts.values()))
+                       for event in events))
+
+    def _digit_verdict(self, message: str, kind: str) -> tuple[object, ...]:
+        """What a message's numbers decide: whether it tells a death, the observer's verdict on it, and whether
+        each value it states with digits is the one the fact sheet keeps."""
+        values = tuple((name, self.builder.keeps(name, value)) for facts in self.parser.stated_facts(message, kind)
+                       for name, value in facts.items() if _has_digits(value))
+        return (outcome.tells_death(message) if outcome.depends_on_digits(message) else None,
+                self._observer_digits(message) if self._observer_digits is not None else None, values)
+
+    def _feed(self, line: Line) -> list[Event]:
         events = self.parser.feed(line)
         for event in events:
             self.builder.add(event, line.stream)
@@ -66,7 +121,7 @@ def analyze(inputs: Sequence[str], stdin: BinaryIO | None = None, extra_anchors:
 
     `on_progress` is called now and then with the number of bytes read (the CLI's progress line)."""
     one_pass = Pass(extra_anchors, observer)
-    reader = LogReader(inputs, stdin=stdin, literals=one_pass.literals, on_progress=on_progress)
+    reader = LogReader(inputs, stdin=stdin, literals=one_pass.literals, on_progress=on_progress, fold_copies=True)
     for line in reader:
         one_pass.feed(line)
     return one_pass.analysis(reader.stats)

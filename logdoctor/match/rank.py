@@ -232,18 +232,32 @@ class SignatureMatcher:
         self._verdicts, self._rechecked, self._digit_anchors = memos
 
     def observe(self, number: int, message: str, level: str | None = None) -> None:
+        verdicts = self._verdicts_for(message)
+        for signature_key, similarity in verdicts.fixed:
+            self._hit(signature_key, number, message, similarity, level)
+        if verdicts.recheck or verdicts.digit_anchors:
+            for signature_key, similarity in self._rechecked_for(message, verdicts):
+                self._hit(signature_key, number, message, similarity, level)
+
+    def digit_verdicts(self, message: str) -> tuple[_Verdict, ...] | None:
+        """The verdicts on this message that may change with its numbers alone (None: there are none)."""
+        verdicts = self._verdicts_for(message)
+        if not (verdicts.recheck or verdicts.digit_anchors):
+            return None
+        return self._rechecked_for(message, verdicts)
+
+    def _rechecked_for(self, message: str, verdicts: _Verdicts) -> tuple[_Verdict, ...]:
+        rechecked = self._rechecked.get(message)
+        if rechecked is None:
+            rechecked = self._rechecked.remember(message, self._recheck(message, verdicts), len(message))
+        return rechecked
+
+    def _verdicts_for(self, message: str) -> _Verdicts:
         key = masked(message)
         verdicts = self._verdicts.get(key)
         if verdicts is None:
             verdicts = self._verdicts.remember(key, self._verdicts_of(message, key), len(message))
-        for signature_key, similarity in verdicts.fixed:
-            self._hit(signature_key, number, message, similarity, level)
-        if verdicts.recheck or verdicts.digit_anchors:
-            rechecked = self._rechecked.get(message)
-            if rechecked is None:
-                rechecked = self._rechecked.remember(message, self._recheck(message, verdicts), len(message))
-            for signature_key, similarity in rechecked:
-                self._hit(signature_key, number, message, similarity, level)
+        return verdicts
 
     def _recheck(self, message: str, verdicts: _Verdicts) -> tuple[_Verdict, ...]:
         """The verdicts that depend on the message's digits (once per exact message)."""

@@ -23,7 +23,7 @@ from logdoctor.parse import envelope, messages
 from logdoctor.parse.memo import HAS_DIGIT as _HAS_DIGIT
 from logdoctor.parse.memo import EnvelopeRecipe, Memo
 from logdoctor.parse.outcome import OutcomeTracker
-from logdoctor.parse.repeats import masked
+from logdoctor.parse.repeats import Tally, masked, numbers_masked
 from logdoctor.read.scan import LiteralScanner, literal_pattern
 from logdoctor.read.source import Line
 
@@ -125,6 +125,7 @@ def _line_memo(literals: tuple[str, ...]) -> tuple[list[bytes], Memo[bytes, tupl
 # (message, process) pairs a log's replays remember: a crash loop starts new pids without end; past this
 # many, a repeat from a new process is read (its exact message's parse is still remembered).
 MAX_REPLAYS = 8192
+HINT_LINES = 400  # parsed lines read for engine hints: the start-up states them
 
 
 @dataclass(slots=True)
@@ -146,7 +147,7 @@ class _Context:
 
     previous_message: str = ""
     in_traceback: bool = False
-    hint_budget: int = 400
+    hint_lines: Tally = field(default_factory=Tally)  # lines read for hints (a run of copies raises it too)
     seen_tags: set = field(default_factory=set)
     last_error_type: str = ""
 
@@ -175,10 +176,12 @@ class LineParser:
         self._context = _Context()
         self.last_message: str | None = None  # message of the last line that passed the prefilter
         self.last_level: str | None = None  # and its level (INFO, WARNING, ERROR...), None when it has none
+        self.last_kind = ""  # and its header's kind (envelope.py)
         self.outcome = OutcomeTracker()
         # (masked message, header kind) -> (process, stream) -> the templates of the first such line
-        self._repeats: Memo[tuple[bytes, str], dict[tuple[str | None, str | None], _Templates]] = Memo()
+        self._repeats: Memo[tuple[str, str], dict[tuple[str | None, str | None], _Templates]] = Memo()
         self._replays = 0
+        self._hints_done = False
 
     def feed(self, line: Line) -> list[Event]:
         """Events of one line (most lines: none, after one regex search)."""
@@ -199,7 +202,7 @@ class LineParser:
             self._lines.remember(key, (self._same_verdict(key, passes), EnvelopeRecipe.of(env, text)), len(text))
         else:
             env = known[1].apply(text) if known[1] is not None else envelope.split(text)
-        self.last_message, self.last_level = env.message, env.level
+        self.last_message, self.last_level, self.last_kind = env.message, env.level, env.kind
         message, _address = messages.unwrap(env.message)
         wrapper = messages.XOSCAR_WRAPPER.search(env.message) if "[address=" in env.message else None
         address = wrapper.group(1) if wrapper else None
@@ -241,23 +244,33 @@ class LineParser:
     def _templates_of(self, message: str, kind: str, process: str | None, stream: str | None) -> _Templates:
         """The templates a message states, each (rule, facts, where an error message starts or None).
 
-        Parsed once per exact message; a message repeated with other numbers by a process (and
+        Parsed once per exact message; a message repeated with other numbers (of any length) by a process (and
         stream) that already printed it replays what the first one stated, unparsed: the fact
         sheet keeps the first value per process anyway, and counts the repeats as its evidence."""
-        key = (masked(message), kind)
+        key = (numbers_masked(message), kind)
         seen = self._repeats.get(key)
         if seen is not None:
             replay = seen.get((process, stream))
             if replay is not None:
                 return replay
-        found = _TEMPLATES.get((message, kind))
-        if found is None:
-            found = _TEMPLATES.remember((message, kind), self._parse_templates(message, kind), len(message))
+        found = self._parsed(message, kind)
         if seen is None:
             seen = self._repeats.remember(key, {}, len(message))
         if self._replays < MAX_REPLAYS:
             seen[(process, stream)] = found
             self._replays += 1
+        return found
+
+    def stated_facts(self, message: str, kind: str) -> list[dict]:
+        """The facts the templates of a line's message (after its header) state, parsed once per exact message;
+        nothing else is changed."""
+        message, _address = messages.unwrap(message)
+        return [facts for _rule, facts, _error_start, _stated_error in self._parsed(message, kind)]
+
+    def _parsed(self, message: str, kind: str) -> _Templates:
+        found = _TEMPLATES.get((message, kind))
+        if found is None:
+            found = _TEMPLATES.remember((message, kind), self._parse_templates(message, kind), len(message))
         return found
 
     def _parse_templates(self, message: str, kind: str) -> _Templates:
@@ -291,12 +304,13 @@ class LineParser:
         context.previous_message = message
 
     def _hints(self, env: envelope.Envelope) -> dict:
-        context = self._context
-        if context.hint_budget <= 0:
+        hint_lines = self._context.hint_lines
+        if hint_lines.count >= HINT_LINES:  # (raised past it by copies not read, see read/fold.py)
+            self._stop_hints()
             return {}
-        context.hint_budget -= 1
-        if not context.hint_budget:  # hints are read no more: a worker tag alone no longer makes a line worth parsing
-            self._set_prefilter(prefilter_literals(self._extra_anchors, hints=False))
+        hint_lines.add()
+        if hint_lines.count >= HINT_LINES:
+            self._stop_hints()
         hints: dict = {}
         for tag in env.tags:
             name = tag.split(" ", 1)[0]
@@ -327,6 +341,17 @@ class LineParser:
             if env.kind == "xinference" and env.role:
                 hints["xinference_era"] = "2.9"
         return hints
+
+    @property
+    def reads_hints(self) -> bool:
+        """Whether lines are still read for engine hints (the first HINT_LINES parsed lines are)."""
+        return not self._hints_done
+
+    def _stop_hints(self) -> None:
+        """Hints are read no more: a worker tag alone no longer makes a line worth parsing."""
+        if not self._hints_done:
+            self._hints_done = True
+            self._set_prefilter(prefilter_literals(self._extra_anchors, hints=False))
 
     def _error(self, message: str, env: envelope.Envelope, number: int, process: str | None) -> Event | None:
         stripped = message.strip()

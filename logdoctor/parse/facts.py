@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from logdoctor.parse import Event, hardware
-from logdoctor.parse.repeats import Lines, numbers_masked, union
+from logdoctor.parse.repeats import Lines, Tally, numbers_masked, union
 from logdoctor.report.redact import redact_value
 
 MAX_FACT_INTEGER = 2**63  # no count, length or size in a server log is larger
@@ -100,7 +100,7 @@ class FactSheetBuilder:
     def __init__(self) -> None:
         self._best: dict[str, _Candidate] = {}
         self._per_process: dict[str, dict[str, object]] = {}
-        self._omitted: dict[str, int] = {}
+        self._omitted: dict[str, Tally] = {}
         self._gpus: dict[str, Lines] = {}
         self._error: Event | None = None
         self._error_key: tuple[str, str] = ("", "")
@@ -160,6 +160,11 @@ class FactSheetBuilder:
             self._note_process(name, current.process or "main", current.value)
             self._note_process(name, event.process, value)
 
+    def keeps(self, name: str, value: object) -> bool:
+        """Whether `value` is the value kept for `name` so far."""
+        current = self._best.get(name)
+        return current is not None and _same(value, current.value)
+
     def _note_process(self, name: str, process: str, value: object) -> None:
         """Keep `process`'s first value of `name`; past the limit the oldest kept process but the first
         (the fact's own) makes room, and is counted."""
@@ -168,7 +173,7 @@ class FactSheetBuilder:
             return
         if len(per) >= MAX_PROCESSES_PER_FACT:
             del per[next(itertools.islice(iter(per), 1, None))]
-            self._omitted[name] = self._omitted.get(name, 0) + 1
+            self._omitted.setdefault(name, Tally()).add()
         per[process] = value
 
     def _add_error(self, event: Event) -> None:
@@ -207,7 +212,8 @@ class FactSheetBuilder:
                     sheet.set_evidence(name, self._error_lines)
             sheet.facts["error_count"] = len(self._errors_seen)
         sheet.per_process = {k: v for k, v in self._per_process.items() if len(set(map(str, v.values()))) > 1}
-        sheet.per_process_omitted = {name: count for name, count in self._omitted.items() if name in sheet.per_process}
+        sheet.per_process_omitted = {name: tally.count for name, tally in self._omitted.items()
+                                    if name in sheet.per_process}
         sheet.facts = {name: redact_value(value) for name, value in sheet.facts.items()}
         sheet.per_process = {name: {process: redact_value(value) for process, value in values.items()}
                              for name, values in sheet.per_process.items()}

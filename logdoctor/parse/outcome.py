@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from logdoctor.parse.repeats import Tally
+
 # Headers that only vLLM / Xinference processes write (envelope kinds).
 _SERVING_HEADERS = frozenset({"vllm", "xinference", "xinference_iso"})
 # Events any Python web app or Ray job produces: alone they do not make a log a vLLM/Xinference log
@@ -31,9 +33,11 @@ _CALM_LEVELS = frozenset({"INFO", "DEBUG", "WARNING", "WARN"})
 _DIED = re.compile(
     r"EngineDeadError|Engine loop has died|died unexpectedly|Killed$|^Killed\b|Segmentation fault|core dumped|"
     r"is already dead|terminating server process|Background loop has errored|"
-    r"exited with (?:exit )?code [1-9]|exit code [1-9]|Engine (?:core )?(?:process|initialization) failed|"
+    r"Engine (?:core )?(?:process|initialization) failed|"
     r"EngineCore failed to start|Failed to launch model|WorkerProc failed to start"
 )
+# A process's exit code: the one death told by a number (0 is a clean exit).
+_EXIT_CODE = re.compile(r"(?:exited with (?:exit )?|exit )code ([0-9]+)")
 # A server stopped on purpose (Ctrl-C, docker stop) prints these tracebacks; they are not failures.
 _STOPPED = re.compile(r"^(?:[\w.]*\.)?(?:KeyboardInterrupt|CancelledError|SystemExit)\b")
 _TRACEBACK = "Traceback (most recent call last)"
@@ -70,6 +74,8 @@ class OutcomeTracker:
 
     def __init__(self) -> None:
         self._outcome = Outcome()
+        self._serving_lines = Tally()
+        self._errors_while_serving = Tally()
         self._failures_after_ready: list[int] = []
         self._last_failure: int | None = None
         self._serving_streams: set[str] = set()  # compose services that showed a vLLM/Xinference line
@@ -83,7 +89,7 @@ class OutcomeTracker:
         stripped = message.strip()
         if (kind in _SERVING_HEADERS or any(rule not in _GENERIC_RULES for rule in rules)
                 or (stripped.startswith("File") and _OWN_FRAME.match(stripped))):
-            outcome.serving_lines += 1
+            self._serving_lines.add()
             if stream is not None:
                 self._serving_streams.add(stream)
         in_traceback = outcome.open_traceback is not None
@@ -104,13 +110,13 @@ class OutcomeTracker:
         if self._stopped:  # Ctrl-C: engine processes "die unexpectedly" as they are told to
             return
         # Deaths are told at ERROR/CRITICAL level or with none (`Killed`); an INFO line is spared the search.
-        died = level in ("CRITICAL", "FATAL") or (level not in _CALM_LEVELS and bool(_DIED.search(stripped)))
+        died = level in ("CRITICAL", "FATAL") or (level not in _CALM_LEVELS and tells_death(stripped))
         # A traceback's frames (ERROR-prefixed in V1 logs) are one failure, its exception line, not dozens.
         failing = died or "exception" in rules or "error_line" in rules or (level in _FATAL_LEVELS and not in_traceback)
         if not failing:
             return
         if outcome.ready_line is not None and not died:
-            outcome.errors_while_serving += 1
+            self._errors_while_serving.add()
         if died:
             outcome.died = True
         self._last_failure = number
@@ -122,9 +128,24 @@ class OutcomeTracker:
         arrive). `last_line` is the log's last line's number once it is read, None while it goes on (a log
         that is still being written does not "end in" its last error); `newest_first` says the lines came
         in reverse (a console export), where "after" and "cut" mean nothing."""
-        outcome = replace(self._outcome, failure_lines=list(self._failures_after_ready))
+        outcome = replace(self._outcome, failure_lines=list(self._failures_after_ready),
+                          serving_lines=self._serving_lines.count,
+                          errors_while_serving=self._errors_while_serving.count)
         outcome.ended_in_error = (last_line is not None and self._last_failure is not None
                                   and last_line - self._last_failure < _LAST_LINES)
         if newest_first:
             outcome.open_traceback = None
         return outcome
+
+
+def tells_death(text: str) -> bool:
+    """Whether a line tells that a process died (or exited with an error code)."""
+    if _DIED.search(text):
+        return True
+    code = _EXIT_CODE.search(text) if "code " in text else None
+    return code is not None and int(code.group(1)) != 0
+
+
+def depends_on_digits(message: str) -> bool:
+    """Whether what this message says of the run may change with its numbers alone (an exit code)."""
+    return "code " in message and _EXIT_CODE.search(message) is not None

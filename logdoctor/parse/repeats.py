@@ -6,14 +6,22 @@ whatever the log: a fact or a signature keeps the first few and the last few lin
 show it and a count, so the report of a 5 GB storm is as short as that of its start-up. And a
 message seen before, but for its numbers, need not be parsed again: `masked` is the key under
 which its parse is remembered.
+
+A run of copies of a repeated block (read/fold.py) is read only at its ends: the copies between
+are counted. While one copy is read, `recording()` notes every count it raises (evidence lines,
+tallies); `raise_for_copies` then raises them as often again for each copy not read, so evidence
+counts stay exact.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 FIRST_LINES = 6  # line numbers kept from the start of the evidence...
 LAST_LINES = 6  # ...and from its end; the lines between are only counted
@@ -58,6 +66,9 @@ class Lines:
         if self.count and number == self.newest:
             return
         self.count += 1
+        raised = _recording.raised
+        if raised is not None:
+            _note(raised, self, number)
         if len(self.first) < FIRST_LINES:
             self.first.append(number)
         else:
@@ -87,3 +98,76 @@ def union(parts: Iterable[Lines]) -> Lines:
     merged = Lines.of(numbers[:FIRST_LINES] + numbers[FIRST_LINES:][-LAST_LINES:])
     merged.count = len(numbers) if all(part.complete for part in parts) else sum(part.count for part in parts)
     return merged
+
+
+@dataclass(slots=True)
+class Tally:
+    """A count that a run of copies raises like evidence lines (errors while serving, processes not kept)."""
+
+    count: int = 0
+
+    def add(self) -> None:
+        self.count += 1
+        raised = _recording.raised
+        if raised is not None:
+            _note(raised, self)
+
+
+Counted = Lines | Tally
+
+
+@dataclass(slots=True)
+class _Raised:
+    """What one count got while a copy was read: how often it was raised, and at which lines (for Lines)."""
+
+    counted: Counted
+    times: int = 0
+    numbers: list[int] = field(default_factory=list)
+
+
+Raised = dict[int, _Raised]  # by id() of what was counted
+
+
+class _Recording(threading.local):
+    raised: Raised | None = None  # per thread: passes in other threads record nothing here
+
+
+_recording = _Recording()
+
+
+def _note(raised: Raised, counted: Counted, number: int | None = None) -> None:
+    entry = raised.get(id(counted))
+    if entry is None:
+        entry = raised[id(counted)] = _Raised(counted)
+    entry.times += 1
+    if number is not None:
+        entry.numbers.append(number)
+
+
+@contextmanager
+def recording(into: Raised) -> Iterator[None]:
+    """Note in `into` every count raised in this thread meanwhile (a line of a copy being measured)."""
+    outer = _recording.raised
+    _recording.raised = into
+    try:
+        yield
+    finally:
+        _recording.raised = outer
+
+
+def raise_for_copies(copies: Iterable[tuple[Raised, int, int, Sequence[int]]]) -> None:
+    """Raise the counts of copies that were not read, each as its measured copy raised them. Per measured
+    copy: what it raised, its first line's number, how many copies of it were not read, and the first lines
+    of the last few of those: these get their line numbers (in order, all copies together), so that evidence
+    shows the last lines as if every copy were read; the others raise counts only."""
+    added: list[tuple[int, Lines]] = []
+    for raised, first, count, starts in copies:
+        for entry in raised.values():
+            counted = entry.counted
+            if isinstance(counted, Lines):
+                counted.count += entry.times * (count - len(starts))
+                added += [(start + number - first, counted) for start in starts for number in entry.numbers]
+            else:
+                counted.count += entry.times * count
+    for number, lines in sorted(added, key=itemgetter(0)):
+        lines.add(number)

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import BinaryIO
 from unicodedata import east_asian_width
 
-from logdoctor.read import formats, interrupt
+from logdoctor.read import fold, formats, interrupt
+from logdoctor.read.line import Line
 from logdoctor.read.scan import LiteralScanner
 
 MAX_LINE_BYTES = 64 * 1024
@@ -38,6 +39,7 @@ _WRAP_SLACK = 20  # a wrapped record's first line may have lost escape codes tha
 _SKIP_CHUNK = 1 << 20
 _SPARSE_AFTER = 1 << 20  # bytes of an input read line by line before its body may be scanned in blocks
 _BLOCK_BYTES = 4 << 20
+_DENSITY_PROBE = 64 << 10  # bytes at the start of a block that tell whether most of its lines hold a literal
 _TRANSCODED_BUFFER = 1 << 20
 _LIVE_HEAD_BYTES = 8  # a followed input is recognised by its magic bytes alone: waiting for 4 KiB would delay it
 _FENCE_MARKS = ("```", "~~~")  # fence lines are dropped and counted, so block scanning must see them
@@ -71,20 +73,6 @@ class InputError(Exception):
     """One-line, user-facing problem with an input (missing file, unreadable, broken gzip)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One clean line and where it came from."""
-
-    number: int  # 1-based number of the (first) physical line in the combined input
-    text: str  # wrappers, escape codes, fences and quote marks removed; no \n or \r
-    stream: str | None = None  # compose service / container name when a compose prefix was removed
-    # Columns it took on the terminal it was copied from: its text before the runtime's prefixes
-    # (docker's timestamp, compose's service) were removed, wide characters counting two; -1 unknown.
-    width: int = -1
-    # Whether such a prefix was removed: a runtime stamps every record, so the line starts one.
-    prefixed: bool = False
-
-
 @dataclass
 class ReadStats:
     """What reading the inputs did, so that nothing is dropped silently."""
@@ -100,6 +88,7 @@ class ReadStats:
     inputs: list[tuple[str, int, int]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     cut_short: str | None = None  # why reading stopped before the input ended (a signal), None: it did not
+    folded: int = 0  # lines not parsed: copies of a repeated block, counted instead (fold.py)
 
     def mark_truncated(self, number: int) -> None:
         """Count a line (or joined record starting at `number`) cut at the line limit."""
@@ -118,6 +107,8 @@ class ReadStats:
         if self.truncated:
             notes.append(f"{self.truncated} overlong line{'s' * (self.truncated > 1)} cut at "
                          f"{MAX_LINE_BYTES // 1024} KiB (line {', '.join(map(str, self.truncated_at[:3]))})")
+        if self.folded:
+            notes.append(f"{self.folded} lines of repeated copies counted, not re-read")
         if self.newest_first:
             notes.append("console export, newest first")
         if self.errors:
@@ -133,6 +124,7 @@ class ReadStats:
             "truncated": self.truncated, "truncated_at": self.truncated_at[:20],
             "dropped_fences": self.dropped_fences, "dropped_console_meta": self.dropped_console_meta,
             "newest_first": self.newest_first, "errors": list(self.errors), "cut_short": self.cut_short,
+            "folded": self.folded,
         }
 
 
@@ -236,14 +228,18 @@ class LogReader:
 
     def __init__(self, inputs: Sequence[str], stdin: BinaryIO | None = None,
                  max_line_bytes: int = MAX_LINE_BYTES, literals: Iterable[str] = (),
-                 on_progress: Callable[[int], None] | None = None, live: bool = False) -> None:
+                 on_progress: Callable[[int], None] | None = None, live: bool = False,
+                 fold_copies: bool = False) -> None:
         """`literals`: the anchors of every line that matters; once the head of the log is read and shows
         no hard wrapping, the rest is read in blocks and only lines holding one (and the line before
         each) are yielded. `on_progress` is called now and then with the number of bytes read.
 
         `live`: the input is a server writing now (`--follow`): each line goes on as soon as it is read,
         so no head is held back to look for a terminal's hard wraps (a live stream has none) and no
-        block is awaited."""
+        block is awaited.
+
+        `fold_copies`: the reader of these lines understands fold.Copies marks, so that runs of copies of a
+        repeated block in the body are read at their ends only (fold.py)."""
         self.inputs = list(inputs) or ["-"]
         self.stdin = stdin
         self.max_line_bytes = max_line_bytes
@@ -255,6 +251,10 @@ class LogReader:
         self._cri_seen = False  # Kubernetes CRI records: a partial one continues on a later line
         self._console_stamps: list[str] = []
         self._live = live
+        self._fold_copies = fold_copies
+        # Literals with digits, masked: a line holding one may pass the prefilter in one copy and not another.
+        self._digit_keys = [literal.encode("utf-8", "surrogatepass").translate(fold.DIGITS_TO_ZERO)
+                            for literal in self._literals if any(char.isdigit() for char in literal)]
         for name in self.inputs:  # every path is checked before anything is read
             check_readable(name)
 
@@ -378,17 +378,109 @@ class LogReader:
             previous = b"" if shared_starts else shared
             low, high = first_newline + 1, block.rfind(b"\n") + 1
             if high > low:
-                starts = [start for start in scan(block) if low <= start < high]
-                yield from _sparse_block(block, low, high, number, previous, starts, limit, stats)
+                previous = yield from self._whole_lines(block[low:high], number, previous)
                 number += block.count(b"\n", low, high)
-                last = max(block.rfind(b"\n", low, high - 1) + 1, low)
-                previous = b"" if starts and starts[-1] == last else block[last:high]
             carry = block[high:]
             overlong = len(carry) > limit
         if carry:
             number += 1
             yield from _sparse_block(carry + b"\n", 0, len(carry) + 1, number - 1, previous, scan(carry), limit, stats)
         return number
+
+    def _whole_lines(self, body: bytes, number: int,
+                     previous: bytes) -> Generator[tuple[int, Line | bytes], None, bytes]:
+        """The lines of `body` (whole lines; `number` lines came before) that the parser needs, runs of copies
+        folded (fold.py) where the reader of the lines understands it. Returns the last line unless it was given
+        (the line before the next block's first)."""
+        runs: list[fold.Run] = []
+        if self._fold_copies and self._dense(body):
+            masked, keys = fold.line_keys(body)
+            runs = fold.find_runs(keys)
+        index = offset = 0  # where the lines not yet given start: line index in body, and byte offset
+
+        def offset_of(line: int) -> int:
+            return offset + sum(map(len, masked[index:line])) + line - index
+
+        for run in runs:
+            measured = run.start + run.lead() * run.period
+            measured_at = offset_of(measured)
+            previous = yield from self._scanned(body[offset:measured_at], number + index, previous)
+            index, offset = measured, measured_at
+            first_measured: fold.Measured | None = None
+            classes: dict[tuple, fold.Measured] = {}
+            checks: fold.CopyChecks | None = None
+            skipping: dict[fold.Measured, list] = {}  # copies not read since the last read: [count, last first lines]
+            skipped_from = offset
+            tail = measured + (run.skipped() + 1) * run.period  # the copies from here on are read
+            while index < tail:
+                copy_end = index + run.period
+                copy_end_at = offset + sum(map(len, masked[index:copy_end])) + run.period
+                verdicts = checks.verdicts(body, masked, index, offset) if checks is not None else None
+                copied = classes.get(verdicts) if verdicts is not None else None
+                if copied is not None:
+                    skipped = skipping.get(copied) or skipping.setdefault(copied, [0, deque(maxlen=fold.END_COPIES)])
+                    skipped[0] += 1
+                    skipped[1].append(number + index + 1)
+                    index, offset = copy_end, copy_end_at
+                    continue
+                if skipping:  # a copy of another kind: the ones skipped before it are counted first
+                    yield from self._skipped(body, skipping, number + index, skipped_from, offset, run.period)
+                    skipping, previous = {}, b""
+                if first_measured is not None and verdicts is None:
+                    break  # a copy that cannot be checked: from here on every line is read
+                mark = fold.Copies(number + index + 1, "", phase="measure", measured=fold.Measured(number + index + 1))
+                yield mark.number, mark
+                previous = yield from self._scanned(body[offset:copy_end_at], number + index, previous)
+                yield number + copy_end, fold.Copies(number + copy_end, "", phase="measured")
+                new = mark.measured
+                assert new is not None
+                if any(self._digit_literal_in(line) for line in masked[index:copy_end]):
+                    index, offset = copy_end, copy_end_at
+                    break  # the prefilter's answer may change with the numbers: every line is read
+                if not new.steady:  # it stands for no other copy: the next one is measured
+                    index, offset, skipped_from = copy_end, copy_end_at, copy_end_at
+                    continue
+                if first_measured is None:
+                    first_measured, checks = new, fold.CopyChecks.of(body[offset:copy_end_at], new)
+                    verdicts = checks.verdicts(body, masked, index, offset) if checks is not None else None
+                if verdicts is not None:
+                    classes.setdefault(verdicts, new)
+                index, offset, skipped_from = copy_end, copy_end_at, copy_end_at
+            if skipping:
+                yield from self._skipped(body, skipping, number + index, skipped_from, offset, run.period)
+                previous = b""
+        return (yield from self._scanned(body[offset:], number + index, previous))
+
+    def _skipped(self, body: bytes, skipping: dict[fold.Measured, list], number: int, start: int, end: int,
+                 period: int) -> Iterator[tuple[int, fold.Copies]]:
+        """The mark of the copies not read in body[start:end], up to line `number`. Their overlong lines are
+        counted as in a full read."""
+        copies = sum(count for count, _starts in skipping.values())
+        _mark_overlong(body, start, end, number - copies * period, self.max_line_bytes, self.stats)
+        self.stats.folded += copies * period
+        groups = tuple((measured, count, tuple(starts)) for measured, (count, starts) in skipping.items())
+        yield number, fold.Copies(number, "", skipped=groups)
+
+    def _dense(self, body: bytes) -> bool:
+        """Whether most lines at the start of `body` hold a literal: only then may it hold runs of copies worth
+        folding (the lines without one are skipped by the scan anyway), and only then is looking for them
+        worth its cost."""
+        probe = body[:_DENSITY_PROBE]
+        starts = self._scanner.line_starts(probe)  # type: ignore[union-attr]
+        return len(starts) * 2 > probe.count(b"\n")
+
+    def _digit_literal_in(self, key: bytes) -> bool:
+        return any(literal in key for literal in self._digit_keys)
+
+    def _scanned(self, body: bytes, number: int, previous: bytes) -> Generator[tuple[int, bytes], None, bytes]:
+        """The lines of `body` (whole lines) holding a literal, with their context (_sparse_block); returns the
+        last line unless it was given."""
+        if not body:
+            return previous
+        starts = self._scanner.line_starts(body)  # type: ignore[union-attr]
+        yield from _sparse_block(body, 0, len(body), number, previous, starts, self.max_line_bytes, self.stats)
+        last = max(body.rfind(b"\n", 0, len(body) - 1) + 1, 0)
+        return b"" if starts and starts[-1] == last else body[last:]
 
     def _skip_rest_of_line(self, stream: BinaryIO, number: int,
                            errors: tuple[type[BaseException], ...]) -> BaseException | None:
@@ -408,6 +500,9 @@ class LogReader:
     def _clean_lines(self) -> Iterator[Line]:
         partials: dict[str, _Record] = {}  # CRI partial records (`stdout P`) per stream, waiting for their rest
         for number, raw in self._physical_lines():
+            if raw.__class__ is not bytes:  # a fold.Copies mark
+                yield raw  # type: ignore[misc]
+                continue
             text = raw.decode("utf-8", "replace").rstrip("\n")
             if "\x00" in text:
                 text = text.replace("\x00", "")

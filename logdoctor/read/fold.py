@@ -1,0 +1,196 @@
+"""Runs of copies of a repeated block of lines: read at their ends, counted between.
+
+A server that crash-loops or fails every request writes the same block of lines again and again,
+each copy with other numbers: a traceback and its `500 Internal Server Error` access line 60,000
+times, a worker's memory line a million times. Those are exactly the lines the prefilter lets
+through, so reading every copy costs a parse each; what the log says is in its first copies and
+its last. So, in the body of a long log (read in blocks, source.py), a run of copies is read like
+this:
+
+- the first MEASURED_COPY copies in full, the last of them *measured*: the pass notes every count
+  it raises (evidence lines, tallies; parse/repeats.py), and which of its lines may mean something
+  else with other numbers (an exit code, a signature that compares sizes, a value a fact keeps);
+- the copies between: each such line's message is cut out of the bytes and judged as the pass would
+  (once per distinct message). A copy whose lines get the verdicts of a measured copy is not parsed:
+  it raises that copy's counts once more, so a signature shown on every copy still says "count:
+  60,000". A copy with other verdicts is read in full and measured in turn (a worker whose weights
+  happen to equal the first one's); one that cannot be checked ends the skipping;
+- the last copies in full (at least TAIL_LINES lines): the newest values and processes, and how
+  the log ends, are read, not guessed.
+
+Two lines are copies when they are equal once every number is 0 (`10.57 GiB` and `3.2 GiB` alike).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+
+from logdoctor.read.line import Line
+
+# The measured copy is the sixth at least, and at least the last 17 are read: evidence keeps the first
+# and the last six line numbers (parse/repeats.py), the outcome the first five failures, a fact the
+# values of its first process and of the 16 newest others (parse/facts.py); these are then the same as
+# when every copy is read.
+MEASURED_COPY = 6
+END_COPIES = 17
+TAIL_LINES = 64  # lines read in full at each end of a run, at least
+MAX_PERIOD = 256  # lines of a repeated block, at most
+_MAX_MESSAGES = 4096  # distinct messages judged per checked line of a run, at most
+_RECENT = 4  # earlier occurrences of a line tried as the start of its block's previous copy
+# Digits become 0 in place, then each number one 0: `10.57 GiB` and `3.2 GiB` alike.
+DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_ZERO_RUN = re.compile(rb"0+")
+
+
+@dataclass(frozen=True, slots=True)
+class Copies(Line):
+    """A mark in the stream of lines, at a run of copies: `measure` (the copy from line `number` on is read
+    and `measured`), `measured` (it ended), or `skipped`: copies not read up to line `number`, per measured
+    copy they copy: how many, and the first lines of the last few of them."""
+
+    phase: str = "skipped"
+    measured: Measured | None = None
+    skipped: tuple[tuple[Measured, int, tuple[int, ...]], ...] = ()
+
+
+Judge = Callable[[str], Hashable]  # what a message's numbers decide, as the pass sees it
+
+
+@dataclass(slots=True, eq=False)
+class Measured:
+    """A copy read in full and measured. `lines`: per line number, those of its lines whose meaning may hang
+    on their numbers: the message and the judge that tells what its numbers decide (the pass's). `raised`:
+    the counts its reading raised (parse/repeats.py), raised again for each copy that it stands for: one
+    whose lines get the same verdicts."""
+
+    first: int  # the number of its first line
+    lines: dict[int, tuple[str, Judge]] = field(default_factory=dict)
+    raised: dict = field(default_factory=dict)
+    # False when the pass was not yet in the state every later copy meets (it still read lines for
+    # what the first few hundred say): the copy then stands for no other, and none is skipped.
+    steady: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """`copies` whole copies of a block of `period` lines, the first starting at index `start`."""
+
+    start: int
+    period: int
+    copies: int
+
+    def lead(self) -> int:
+        """Copies read before the measured one: MEASURED_COPY - 1, and at least TAIL_LINES lines."""
+        return max(MEASURED_COPY, -(-TAIL_LINES // self.period)) - 1
+
+    def tail(self) -> int:
+        """Copies read in full at the end."""
+        return max(END_COPIES, -(-TAIL_LINES // self.period))
+
+    def skipped(self) -> int:
+        """Copies between the measured one and the tail: the ones not read."""
+        return max(self.copies - self.lead() - 1 - self.tail(), 0)
+
+
+def line_keys(body: bytes) -> tuple[list[bytes], list[bytes]]:
+    """The whole lines of `body` with every digit 0 (as long as the lines: their offsets are the lines'),
+    and their keys, every number one 0: two lines are copies when their keys are equal."""
+    masked = body.translate(DIGITS_TO_ZERO).split(b"\n")
+    masked.pop()  # after the last newline
+    keys = {line: _ZERO_RUN.sub(b"0", line) for line in set(masked)}  # a repeated line costs one substitution
+    return masked, list(map(keys.__getitem__, masked))
+
+
+def find_runs(keys: Sequence[bytes]) -> list[Run]:
+    """The runs worth folding in a list of masked lines, left to right, without overlap.
+
+    A line seen a little earlier (up to MAX_PERIOD lines) may start the second copy of a block that
+    began there; the run goes on while each line is a copy of the one a period before it. Runs with
+    too few copies to skip any are not returned.
+    """
+    runs: list[Run] = []
+    recent: dict[bytes, deque[int]] = {}
+    index, count = 0, len(keys)
+    while index < count:
+        key = keys[index]
+        seen = recent.get(key)
+        run = _longest_run(keys, index, seen) if seen else None
+        if run is not None and run.skipped() > 0:
+            runs.append(run)
+            index = run.start + run.copies * run.period
+            recent.clear()
+            continue
+        if seen is None:
+            seen = recent[key] = deque(maxlen=_RECENT)
+        seen.append(index)
+        index += 1
+    return runs
+
+
+def _longest_run(keys: Sequence[bytes], index: int, earlier: deque[int]) -> Run | None:
+    """The longest run whose second copy starts at `index`, its first at one of the `earlier` lines."""
+    best: Run | None = None
+    for start in reversed(earlier):
+        period = index - start
+        if period > MAX_PERIOD:
+            break
+        end, count = index, len(keys)
+        while end < count and keys[end] == keys[end - period]:
+            end += 1
+        copies = (end - start) // period
+        if copies >= 2 and (best is None or copies * period > best.copies * best.period):
+            best = Run(start, period, copies)
+    return best
+
+
+
+
+class CopyChecks:
+    """The verdicts a copy's numbers decide: per line of the measured copy that the pass noted, its header
+    (the same but for numbers) and the judge's verdict on the message after it."""
+
+    def __init__(self, phases: list[tuple[int, re.Pattern[bytes], Judge]]) -> None:
+        self._phases = phases
+        self._verdicts: list[dict[bytes, Hashable]] = [{} for _ in phases]
+
+    @classmethod
+    def of(cls, copy: bytes, measured: Measured) -> CopyChecks | None:
+        """The checks of the measured copy (its bytes); None when a noted line's
+        message is not the end of its bytes as they are (escape codes, a wrapper): such copies cannot be checked."""
+        lines = copy.split(b"\n")
+        phases = []
+        for number, (message, judge) in sorted(measured.lines.items()):
+            phase = number - measured.first
+            if not 0 <= phase < len(lines):
+                return None
+            text, line = message.encode("utf-8", "surrogatepass"), lines[phase].removesuffix(b"\r")
+            if not text or not line.endswith(text):
+                return None
+            header = _ZERO_RUN.sub(b"0", line[:len(line) - len(text)].translate(DIGITS_TO_ZERO))
+            phases.append((phase, re.compile(re.escape(header).replace(b"0", b"[0-9]+")), judge))
+        return cls(phases)
+
+    def verdicts(self, body: bytes, masked: Sequence[bytes], copy: int, offset: int) -> tuple | None:
+        """The verdicts of the copy whose first line has index `copy` in `masked` and starts at byte `offset`;
+        None when one cannot be told (another header, a message the clean-up would change, too many distinct
+        messages)."""
+        found = []
+        line, at = copy, offset
+        for (phase, header, judge), seen in zip(self._phases, self._verdicts, strict=True):
+            at += sum(map(len, masked[line:copy + phase])) + copy + phase - line
+            line = copy + phase
+            end = at + len(masked[line])
+            start = header.match(body, at, end)
+            if start is None:
+                return None
+            message = body[start.end():end].removesuffix(b"\r")
+            verdict = seen.get(message)
+            if verdict is None:
+                if len(seen) >= _MAX_MESSAGES or b"\x1b" in message or b"\x00" in message or b"\r" in message:
+                    return None
+                verdict = seen[message] = judge(message.decode("utf-8", "replace"))
+            found.append(verdict)
+        return tuple(found)
