@@ -41,6 +41,15 @@ def _has_digits(value: object) -> bool:
         isinstance(value, str) and any(char.isdigit() for char in value))
 
 
+def _values_of_a_process(events: list[Event]) -> bool:
+    """Whether a line states, for a named process (a worker's pid), values with digits. The fact sheet counts
+    a value stated again only when it is the one kept, and a process repeating its message with other
+    numbers is read as repeating its first value (LineParser); another process's value is its own. (Lines
+    of no named process are all the main process's.)"""
+    return any(event.kind not in _NOT_FACTS and event.process is not None
+               and any(map(_has_digits, event.facts.values())) for event in events)
+
+
 class Pass:
     """The pass over a log, one line at a time: it can be asked for its Analysis at any point
     (`--follow` does, as lines arrive) and then fed on."""
@@ -70,7 +79,9 @@ class Pass:
             events = self._feed(line)
         message = self.parser.last_message
         if message is not None and self._depends_on_digits(message, events):  # the reader judges it in every copy
-            self._measuring.lines[line.number] = (message, partial(self._digit_verdict, kind=self.parser.last_kind))
+            values = _values_of_a_process(events)
+            self._measuring.lines[line.number] = (message, partial(self._digit_verdict, kind=self.parser.last_kind,
+                                                                   values=values))
         return events
 
     def _copies(self, mark: Copies) -> None:
@@ -88,16 +99,15 @@ class Pass:
         sizes, a value of a fact (equal to the one kept, or not)."""
         return (outcome.depends_on_digits(message)
                 or (self._observer_digits is not None and self._observer_digits(message) is not None)
-                or any(event.kind not in _NOT_FACTS and any(map(_has_digits, event.facts.values()))
-                       for event in events))
+                or _values_of_a_process(events))
 
-    def _digit_verdict(self, message: str, kind: str) -> tuple[object, ...]:
-        """What a message's numbers decide: whether it tells a death, the observer's verdict on it, and whether
-        each value it states with digits is the one the fact sheet keeps."""
-        values = tuple((name, self.builder.keeps(name, value)) for facts in self.parser.stated_facts(message, kind)
-                       for name, value in facts.items() if _has_digits(value))
+    def _digit_verdict(self, message: str, kind: str, values: bool) -> tuple[object, ...]:
+        """What a message's numbers decide: whether it tells a death, the observer's verdict on it, and (for a
+        line of a named process, `values`) whether each value it states with digits is the one kept."""
+        kept = tuple((name, self.builder.keeps(name, value)) for facts in self.parser.stated_facts(message, kind)
+                     for name, value in facts.items() if _has_digits(value)) if values else ()
         return (outcome.tells_death(message) if outcome.depends_on_digits(message) else None,
-                self._observer_digits(message) if self._observer_digits is not None else None, values)
+                self._observer_digits(message) if self._observer_digits is not None else None, kept)
 
     def _feed(self, line: Line) -> list[Event]:
         events = self.parser.feed(line)

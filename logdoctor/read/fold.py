@@ -27,6 +27,8 @@ import re
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from operator import ne
 
 from logdoctor.read.line import Line
 
@@ -39,6 +41,7 @@ END_COPIES = 17
 TAIL_LINES = 64  # lines read in full at each end of a run, at least
 MAX_PERIOD = 256  # lines of a repeated block, at most
 _MAX_MESSAGES = 4096  # distinct messages judged per checked line of a run, at most
+_UNCHECKED = object()  # the verdict of a message that is not judged: its copy and the ones after it are read
 _RECENT = 4  # earlier occurrences of a line tried as the start of its block's previous copy
 # Digits become 0 in place, then each number one 0: `10.57 GiB` and `3.2 GiB` alike.
 DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
@@ -130,6 +133,18 @@ def find_runs(keys: Sequence[bytes]) -> list[Run]:
     return runs
 
 
+def _extent(keys: Sequence[bytes], index: int, period: int) -> int:
+    """Where the lines stop being copies of the lines a period before them, from `index` on: compared in
+    slices that double (C loops), so that a long run costs little and a short one little more."""
+    step, count = 16, len(keys)
+    while index < count:
+        differs = list(map(ne, keys[index:index + step], keys[index - period:index - period + step]))
+        if True in differs:
+            return index + differs.index(True)
+        index, step = index + len(differs), min(step * 2, 1 << 16)
+    return count
+
+
 def _longest_run(keys: Sequence[bytes], index: int, earlier: deque[int]) -> Run | None:
     """The longest run whose second copy starts at `index`, its first at one of the `earlier` lines."""
     best: Run | None = None
@@ -137,10 +152,7 @@ def _longest_run(keys: Sequence[bytes], index: int, earlier: deque[int]) -> Run 
         period = index - start
         if period > MAX_PERIOD:
             break
-        end, count = index, len(keys)
-        while end < count and keys[end] == keys[end - period]:
-            end += 1
-        copies = (end - start) // period
+        copies = (_extent(keys, index, period) - start) // period
         if copies >= 2 and (best is None or copies * period > best.copies * best.period):
             best = Run(start, period, copies)
     return best
@@ -170,27 +182,37 @@ class CopyChecks:
             if not text or not line.endswith(text):
                 return None
             header = _ZERO_RUN.sub(b"0", line[:len(line) - len(text)].translate(DIGITS_TO_ZERO))
-            phases.append((phase, re.compile(re.escape(header).replace(b"0", b"[0-9]+")), judge))
+            # At a line's start (each line of a text at once, or one line); the message is the rest of the line.
+            pattern = b"^" + re.escape(header).replace(b"0", b"[0-9]+") + b"(.*)"
+            phases.append((phase, re.compile(pattern, re.MULTILINE), judge))
         return cls(phases)
 
-    def verdicts(self, body: bytes, masked: Sequence[bytes], copy: int, offset: int) -> tuple | None:
-        """The verdicts of the copy whose first line has index `copy` in `masked` and starts at byte `offset`;
-        None when one cannot be told (another header, a message the clean-up would change, too many distinct
-        messages)."""
-        found = []
-        line, at = copy, offset
+    def verdicts(self, lines: Sequence[bytes], period: int, text: bytes) -> list[Hashable]:
+        """The verdicts of each copy in `lines` (the raw lines of whole copies, without their newlines; `text`
+        the same joined), up to the first copy that cannot be checked (another header, a message the clean-up
+        would change, too many distinct messages). Messages are cut out and looked up in bulk: a copy costs
+        a few C calls."""
+        copies = len(lines) // period
+        per_phase = []
         for (phase, header, judge), seen in zip(self._phases, self._verdicts, strict=True):
-            at += sum(map(len, masked[line:copy + phase])) + copy + phase - line
-            line = copy + phase
-            end = at + len(masked[line])
-            start = header.match(body, at, end)
-            if start is None:
-                return None
-            message = body[start.end():end].removesuffix(b"\r")
-            verdict = seen.get(message)
-            if verdict is None:
-                if len(seen) >= _MAX_MESSAGES or b"\x1b" in message or b"\x00" in message or b"\r" in message:
-                    return None
-                verdict = seen[message] = judge(message.decode("utf-8", "replace"))
-            found.append(verdict)
-        return tuple(found)
+            messages = header.findall(text) if period == 1 else ()  # one line per copy: one C loop over the text
+            if len(messages) != copies:
+                cut = list(map(partial(header.subn, rb"\1", count=1), lines[phase:copies * period:period]))
+                messages, found = zip(*cut, strict=True) if cut else ((), ())  # (message, 1), or (line, 0)
+                if 0 in found:  # a header that does not match: no copy from there on is checked
+                    messages = messages[:found.index(0)]
+            for message in set(messages).difference(seen):
+                text = message.removesuffix(b"\r")
+                if len(seen) >= _MAX_MESSAGES or b"\x1b" in text or b"\x00" in text or b"\r" in text:
+                    seen[message] = _UNCHECKED
+                else:
+                    seen[message] = judge(text.decode("utf-8", "replace"))
+            verdicts = list(map(seen.__getitem__, messages))
+            if _UNCHECKED in verdicts:
+                del verdicts[verdicts.index(_UNCHECKED):]
+            per_phase.append(verdicts)
+        if len(per_phase) == 1:
+            return per_phase[0]
+        if not per_phase:
+            return [()] * copies
+        return list(zip(*per_phase, strict=False))  # as far as every phase could be checked

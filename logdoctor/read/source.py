@@ -21,8 +21,9 @@ import signal
 import stat
 import sys
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, groupby
 from pathlib import Path
 from typing import BinaryIO
 from unicodedata import east_asian_width
@@ -402,54 +403,84 @@ class LogReader:
             return offset + sum(map(len, masked[index:line])) + line - index
 
         for run in runs:
-            measured = run.start + run.lead() * run.period
+            period = run.period
+            measured = run.start + run.lead() * period
             measured_at = offset_of(measured)
             previous = yield from self._scanned(body[offset:measured_at], number + index, previous)
             index, offset = measured, measured_at
-            first_measured: fold.Measured | None = None
-            classes: dict[tuple, fold.Measured] = {}
+            tail = measured + (run.skipped() + 1) * period  # the copies from here on are read
             checks: fold.CopyChecks | None = None
-            skipping: dict[fold.Measured, list] = {}  # copies not read since the last read: [count, last first lines]
-            skipped_from = offset
-            tail = measured + (run.skipped() + 1) * run.period  # the copies from here on are read
-            while index < tail:
-                copy_end = index + run.period
-                copy_end_at = offset + sum(map(len, masked[index:copy_end])) + run.period
-                verdicts = checks.verdicts(body, masked, index, offset) if checks is not None else None
-                copied = classes.get(verdicts) if verdicts is not None else None
-                if copied is not None:
-                    skipped = skipping.get(copied) or skipping.setdefault(copied, [0, deque(maxlen=fold.END_COPIES)])
-                    skipped[0] += 1
-                    skipped[1].append(number + index + 1)
-                    index, offset = copy_end, copy_end_at
-                    continue
-                if skipping:  # a copy of another kind: the ones skipped before it are counted first
-                    yield from self._skipped(body, skipping, number + index, skipped_from, offset, run.period)
-                    skipping, previous = {}, b""
-                if first_measured is not None and verdicts is None:
-                    break  # a copy that cannot be checked: from here on every line is read
-                mark = fold.Copies(number + index + 1, "", phase="measure", measured=fold.Measured(number + index + 1))
-                yield mark.number, mark
-                previous = yield from self._scanned(body[offset:copy_end_at], number + index, previous)
-                yield number + copy_end, fold.Copies(number + copy_end, "", phase="measured")
-                new = mark.measured
-                assert new is not None
+            while index < tail and checks is None:  # read and measure copies until one can stand for others
+                copy_end, copy_end_at = index + period, offset_of(index + period)
+                first, previous = yield from self._measure(body, offset, copy_end_at, number + index, previous)
                 if any(self._digit_literal_in(line) for line in masked[index:copy_end]):
                     index, offset = copy_end, copy_end_at
                     break  # the prefilter's answer may change with the numbers: every line is read
-                if not new.steady:  # it stands for no other copy: the next one is measured
-                    index, offset, skipped_from = copy_end, copy_end_at, copy_end_at
-                    continue
-                if first_measured is None:
-                    first_measured, checks = new, fold.CopyChecks.of(body[offset:copy_end_at], new)
-                    verdicts = checks.verdicts(body, masked, index, offset) if checks is not None else None
-                if verdicts is not None:
-                    classes.setdefault(verdicts, new)
-                index, offset, skipped_from = copy_end, copy_end_at, copy_end_at
-            if skipping:
-                yield from self._skipped(body, skipping, number + index, skipped_from, offset, run.period)
-                previous = b""
+                if first.steady:
+                    checks = fold.CopyChecks.of(body[offset:copy_end_at], first)
+                    copy = body[offset:copy_end_at]
+                    own = checks.verdicts(copy.split(b"\n")[:-1], period, copy) if checks else []
+                    checks = checks if own else None
+                index, offset = copy_end, copy_end_at
+            if checks is None:
+                continue
+            copies, at, previous = yield from self._copies(body, masked, number + index, index, offset,
+                                                           offset_of(tail), period, checks, {own[0]: first}, previous)
+            index, offset = index + copies * period, at
         return (yield from self._scanned(body[offset:], number + index, previous))
+
+    def _copies(self, body: bytes, masked: list[bytes], number: int, index: int, offset: int, end: int, period: int,
+                checks: fold.CopyChecks, classes: dict[Hashable, fold.Measured],
+                previous: bytes) -> Generator[tuple[int, Line | bytes], None, tuple[int, int, bytes]]:
+        """The copies of body[offset:end] (line `index` of body, `number` lines before it), each judged: one of a
+        kind already measured is skipped and counted, one of a new kind read and measured. Returns how many
+        copies it passed, the byte offset after them, and the previous line for the next read."""
+        text = body[offset:end]
+        lines = text.split(b"\n")
+        lines.pop()  # after the last newline
+        ends = [0, *accumulate(map(len, lines))]
+
+        def start(copy: int) -> int:  # byte offset of a copy in body
+            return offset + ends[copy * period] + copy * period
+
+        skipping: dict[fold.Measured, list] = {}  # copies not read since the last read: [count, last first lines]
+        copy, skipped_from = 0, offset
+        for verdicts, group in groupby(checks.verdicts(lines, period, text)):
+            count = len(list(group))
+            copied = classes.get(verdicts)
+            if copied is None:  # a copy of a new kind: the ones skipped before it are counted, it is read
+                if skipping:
+                    yield from self._skipped(body, skipping, number + copy * period, skipped_from, start(copy), period)
+                    skipping, previous = {}, b""
+                copied, previous = yield from self._measure(body, start(copy), start(copy + 1),
+                                                            number + copy * period, previous)
+                copy, count, skipped_from = copy + 1, count - 1, start(copy + 1)
+                line = index + copy * period
+                if not copied.steady or any(self._digit_literal_in(key) for key in masked[line - period:line]):
+                    break
+                classes[verdicts] = copied
+            if count:
+                skipped = skipping.setdefault(copied, [0, deque(maxlen=fold.END_COPIES)])
+                skipped[0] += count
+                last = range(max(count - fold.END_COPIES, 0), count)  # their first lines: the last few copies'
+                skipped[1].extend(number + (copy + n) * period + 1 for n in last)
+                copy += count
+        if skipping:
+            yield from self._skipped(body, skipping, number + copy * period, skipped_from, start(copy), period)
+            previous = b""
+        return copy, start(copy), previous
+
+    def _measure(self, body: bytes, start: int, end: int, number: int,
+                 previous: bytes) -> Generator[tuple[int, Line | bytes], None, tuple[fold.Measured, bytes]]:
+        """Read the copy in body[start:end] (`number` lines before it) between the marks that have the pass
+        measure it; returns what it measured and the previous line for the next read."""
+        mark = fold.Copies(number + 1, "", phase="measure", measured=fold.Measured(number + 1))
+        yield mark.number, mark
+        previous = yield from self._scanned(body[start:end], number, previous)
+        last = number + body.count(b"\n", start, end)
+        yield last, fold.Copies(last, "", phase="measured")
+        assert mark.measured is not None
+        return mark.measured, previous
 
     def _skipped(self, body: bytes, skipping: dict[fold.Measured, list], number: int, start: int, end: int,
                  period: int) -> Iterator[tuple[int, fold.Copies]]:
