@@ -106,6 +106,7 @@ _Templates = tuple[tuple[str, dict, "int | None", dict], ...]
 # diagnoses many logs meets the same messages again (parse/memo.py). The facts dicts are shared:
 # nothing downstream changes an event's facts.
 _TEMPLATES: Memo[tuple[str, str], _Templates] = Memo()  # (message, header kind) -> its templates
+_NUMBERS_MASKED: Memo[bytes, str] = Memo()  # message with digits 0 -> with numbers 0 (repeats.numbers_masked)
 
 
 @cache
@@ -247,7 +248,11 @@ class LineParser:
         Parsed once per exact message; a message repeated with other numbers (of any length) by a process (and
         stream) that already printed it replays what the first one stated, unparsed: the fact
         sheet keeps the first value per process anyway, and counts the repeats as its evidence."""
-        key = (numbers_masked(message), kind)
+        digits_masked = masked(message)
+        numbers = _NUMBERS_MASKED.get(digits_masked)
+        if numbers is None:  # (a regex substitution: once per masked text)
+            numbers = _NUMBERS_MASKED.remember(digits_masked, numbers_masked(message), len(message))
+        key = (numbers, kind)
         seen = self._repeats.get(key)
         if seen is not None:
             replay = seen.get((process, stream))

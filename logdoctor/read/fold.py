@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from operator import ne
+from operator import methodcaller, ne
 
 from logdoctor.read.line import Line
 
@@ -72,6 +72,7 @@ class Measured:
     first: int  # the number of its first line
     lines: dict[int, tuple[str, Judge]] = field(default_factory=dict)
     raised: dict = field(default_factory=dict)
+    fences: int = 0  # Markdown fence lines the reader dropped from it (and counts for each copy)
     # False when the pass was not yet in the state every later copy meets (it still read lines for
     # what the first few hundred say): the copy then stands for no other, and none is skipped.
     steady: bool = True
@@ -164,14 +165,17 @@ class CopyChecks:
     """The verdicts a copy's numbers decide: per line of the measured copy that the pass noted, its header
     (the same but for numbers) and the judge's verdict on the message after it."""
 
-    def __init__(self, phases: list[tuple[int, re.Pattern[bytes], Judge]]) -> None:
+    def __init__(self, phases: list[tuple[int, re.Pattern[bytes], Judge]], prefixes: list[tuple[int, bytes]]) -> None:
         self._phases = phases
+        self._prefixes = prefixes
         self._verdicts: list[dict[bytes, Hashable]] = [{} for _ in phases]
 
     @classmethod
-    def of(cls, copy: bytes, measured: Measured) -> CopyChecks | None:
-        """The checks of the measured copy (its bytes); None when a noted line's
-        message is not the end of its bytes as they are (escape codes, a wrapper): such copies cannot be checked."""
+    def of(cls, copy: bytes, measured: Measured, prefixes: list[tuple[int, bytes]]) -> CopyChecks | None:
+        """The checks of the measured copy (its bytes); None when a noted line's message is not the end of its
+        bytes as they are (escape codes, a wrapper): such copies cannot be checked. `prefixes`: per line, a
+        compose service's or pod's name with digits that starts it (`vllm-1  | `): in a copy it must be the
+        same service, for what a line says depends on who said it."""
         lines = copy.split(b"\n")
         phases = []
         for number, (message, judge) in sorted(measured.lines.items()):
@@ -185,7 +189,7 @@ class CopyChecks:
             # At a line's start (each line of a text at once, or one line); the message is the rest of the line.
             pattern = b"^" + re.escape(header).replace(b"0", b"[0-9]+") + b"(.*)"
             phases.append((phase, re.compile(pattern, re.MULTILINE), judge))
-        return cls(phases)
+        return cls(phases, prefixes)
 
     def verdicts(self, lines: Sequence[bytes], period: int, text: bytes) -> list[Hashable]:
         """The verdicts of each copy in `lines` (the raw lines of whole copies, without their newlines; `text`
@@ -211,8 +215,11 @@ class CopyChecks:
             if _UNCHECKED in verdicts:
                 del verdicts[verdicts.index(_UNCHECKED):]
             per_phase.append(verdicts)
+        for phase, prefix in self._prefixes:
+            same = list(map(methodcaller("startswith", prefix), lines[phase:copies * period:period]))
+            copies = same.index(False) if False in same else copies
         if len(per_phase) == 1:
-            return per_phase[0]
+            return per_phase[0][:copies]
         if not per_phase:
             return [()] * copies
-        return list(zip(*per_phase, strict=False))  # as far as every phase could be checked
+        return list(zip(*per_phase, strict=False))[:copies]  # as far as every phase could be checked

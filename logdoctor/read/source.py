@@ -417,8 +417,8 @@ class LogReader:
                     index, offset = copy_end, copy_end_at
                     break  # the prefilter's answer may change with the numbers: every line is read
                 if first.steady:
-                    checks = fold.CopyChecks.of(body[offset:copy_end_at], first)
                     copy = body[offset:copy_end_at]
+                    checks = fold.CopyChecks.of(copy, first, _named_prefixes(copy))
                     own = checks.verdicts(copy.split(b"\n")[:-1], period, copy) if checks else []
                     checks = checks if own else None
                 index, offset = copy_end, copy_end_at
@@ -474,13 +474,14 @@ class LogReader:
                  previous: bytes) -> Generator[tuple[int, Line | bytes], None, tuple[fold.Measured, bytes]]:
         """Read the copy in body[start:end] (`number` lines before it) between the marks that have the pass
         measure it; returns what it measured and the previous line for the next read."""
-        mark = fold.Copies(number + 1, "", phase="measure", measured=fold.Measured(number + 1))
-        yield mark.number, mark
+        measured = fold.Measured(number + 1)
+        yield measured.first, fold.Copies(measured.first, "", phase="measure", measured=measured)
+        fences = self.stats.dropped_fences  # (the lines yielded before were cleaned: the chain is lazy)
         previous = yield from self._scanned(body[start:end], number, previous)
+        measured.fences = self.stats.dropped_fences - fences
         last = number + body.count(b"\n", start, end)
         yield last, fold.Copies(last, "", phase="measured")
-        assert mark.measured is not None
-        return mark.measured, previous
+        return measured, previous
 
     def _skipped(self, body: bytes, skipping: dict[fold.Measured, list], number: int, start: int, end: int,
                  period: int) -> Iterator[tuple[int, fold.Copies]]:
@@ -489,6 +490,7 @@ class LogReader:
         copies = sum(count for count, _starts in skipping.values())
         _mark_overlong(body, start, end, number - copies * period, self.max_line_bytes, self.stats)
         self.stats.folded += copies * period
+        self.stats.dropped_fences += sum(measured.fences * count for measured, (count, _starts) in skipping.items())
         groups = tuple((measured, count, tuple(starts)) for measured, (count, starts) in skipping.items())
         yield number, fold.Copies(number, "", skipped=groups)
 
@@ -751,6 +753,17 @@ class _Record:
         assert first is not None
         text = first.text if len(self.parts) == 1 else "".join(self.parts)
         return Line(first.number, text, first.stream)
+
+
+def _named_prefixes(copy: bytes) -> list[tuple[int, bytes]]:
+    """Per line of a copy, the compose service's or pod's name that starts it where the name has digits."""
+    found = []
+    for phase, line in enumerate(copy.split(b"\n")):
+        text = line.decode("utf-8", "replace")
+        prefix = _COMPOSE.match(text) or _KUBECTL_PREFIX.match(text)
+        if prefix and any(char.isdigit() for char in prefix.group()):
+            found.append((phase, prefix.group().encode("utf-8", "surrogatepass")))
+    return found
 
 
 def _sparse_block(body: bytes, low: int, high: int, number: int, previous: bytes, starts: list[int], limit: int,
