@@ -27,7 +27,6 @@ import re
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from operator import methodcaller, ne
 
 from logdoctor.read.line import Line
@@ -193,24 +192,27 @@ class CopyChecks:
 
     def verdicts(self, lines: Sequence[bytes], period: int, text: bytes) -> list[Hashable]:
         """The verdicts of each copy in `lines` (the raw lines of whole copies, without their newlines; `text`
-        the same joined), up to the first copy that cannot be checked (another header, a message the clean-up
-        would change, too many distinct messages). Messages are cut out and looked up in bulk: a copy costs
-        a few C calls."""
+        the same, each line ended by a newline), up to the first copy that cannot be checked (another header,
+        a message the clean-up would change, too many distinct messages). Messages are cut out and looked up
+        in bulk: a copy costs a few C calls."""
         copies = len(lines) // period
         per_phase = []
         for (phase, header, judge), seen in zip(self._phases, self._verdicts, strict=True):
-            messages = header.findall(text) if period == 1 else ()  # one line per copy: one C loop over the text
-            if len(messages) != copies:
-                cut = list(map(partial(header.subn, rb"\1", count=1), lines[phase:copies * period:period]))
-                messages, found = zip(*cut, strict=True) if cut else ((), ())  # (message, 1), or (line, 0)
-                if 0 in found:  # a header that does not match: no copy from there on is checked
-                    messages = messages[:found.index(0)]
+            phase_lines = lines[phase:copies * period:period]
+            # One C loop over the text of the lines (each line matches once at most: the message runs to its end)
+            if period == 1:
+                messages = header.findall(text, 0, len(text) - 1)
+            else:
+                messages = header.findall(b"\n".join(phase_lines))
+            if len(messages) != copies:  # a line with another header: the copies before it are checked
+                matched = list(map(header.match, phase_lines))
+                messages = [match.group(1) for match in matched[:matched.index(None) if None in matched else copies]]
             for message in set(messages).difference(seen):
-                text = message.removesuffix(b"\r")
-                if len(seen) >= _MAX_MESSAGES or b"\x1b" in text or b"\x00" in text or b"\r" in text:
+                said = message.removesuffix(b"\r")
+                if len(seen) >= _MAX_MESSAGES or b"\x1b" in said or b"\x00" in said or b"\r" in said:
                     seen[message] = _UNCHECKED
                 else:
-                    seen[message] = judge(text.decode("utf-8", "replace"))
+                    seen[message] = judge(said.decode("utf-8", "replace"))
             verdicts = list(map(seen.__getitem__, messages))
             if _UNCHECKED in verdicts:
                 del verdicts[verdicts.index(_UNCHECKED):]
