@@ -389,6 +389,9 @@ def repeated_case(name: str, workdir: Path, log: Path, reference: Path, literals
     rows.append(("  peak RSS (largest run)", f"{peak / MB:.0f} MB", "< 100 MB", peak < 100 * MB))
     size = len(doctor.stdout.encode())
     rows.append(("  JSON report", f"{size / 1024:.1f} KB", "< 64 KB", size < 64 * 1024))
+    read = json.loads(doctor.stdout)["input"]
+    rows.append(("  lines counted as copies of a repeated block, not parsed (input.folded)",
+                 f"{read['folded']:,} of {read['lines']:,}", "", None))
     verdict = compare(doctor, expected)
     rows.append(("  diagnosis = its start + one copy of the repeated part", verdict, "same", verdict == "same"))
     return rows
