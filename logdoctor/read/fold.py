@@ -190,22 +190,21 @@ class CopyChecks:
             phases.append((phase, re.compile(pattern, re.MULTILINE), judge))
         return cls(phases, prefixes)
 
-    def verdicts(self, lines: Sequence[bytes], period: int, text: bytes) -> list[Hashable]:
-        """The verdicts of each copy in `lines` (the raw lines of whole copies, without their newlines; `text`
-        the same, each line ended by a newline), up to the first copy that cannot be checked (another header,
-        a message the clean-up would change, too many distinct messages). Messages are cut out and looked up
-        in bulk: a copy costs a few C calls."""
-        copies = len(lines) // period
+    def verdicts(self, text: bytes, copies: int, period: int) -> list[Hashable]:
+        """The verdicts of each of the `copies` copies in `text` (whole lines, each ended by a newline), up to
+        the first copy that cannot be checked (another header, a message the clean-up would change, too many
+        distinct messages). Messages are cut out and looked up in bulk: a copy costs a few C calls."""
         per_phase = []
+        lines: list[bytes] = text.split(b"\n") if period > 1 or self._prefixes else []
         for (phase, header, judge), seen in zip(self._phases, self._verdicts, strict=True):
-            phase_lines = lines[phase:copies * period:period]
             # One C loop over the text of the lines (each line matches once at most: the message runs to its end)
             if period == 1:
                 messages = header.findall(text, 0, len(text) - 1)
             else:
-                messages = header.findall(b"\n".join(phase_lines))
+                messages = header.findall(b"\n".join(lines[phase:copies * period:period]))
             if len(messages) != copies:  # a line with another header: the copies before it are checked
-                matched = list(map(header.match, phase_lines))
+                lines = lines or text.split(b"\n")
+                matched = list(map(header.match, lines[phase:copies * period:period]))
                 messages = [match.group(1) for match in matched[:matched.index(None) if None in matched else copies]]
             for message in set(messages).difference(seen):
                 said = message.removesuffix(b"\r")

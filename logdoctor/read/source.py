@@ -419,33 +419,32 @@ class LogReader:
                 if first.steady:
                     copy = body[offset:copy_end_at]
                     checks = fold.CopyChecks.of(copy, first, _named_prefixes(copy))
-                    own = checks.verdicts(copy.split(b"\n")[:-1], period, copy) if checks else []
+                    own = checks.verdicts(copy, 1, period) if checks else []
                     checks = checks if own else None
                 index, offset = copy_end, copy_end_at
             if checks is None:
                 continue
-            copies, at, previous = yield from self._copies(body, masked, number + index, index, offset,
-                                                           offset_of(tail), period, checks, {own[0]: first}, previous)
+            copies, at, previous = yield from self._copies(body, masked, number + index, index, offset, tail, period,
+                                                           checks, {own[0]: first}, previous)
             index, offset = index + copies * period, at
         return (yield from self._scanned(body[offset:], number + index, previous))
 
-    def _copies(self, body: bytes, masked: list[bytes], number: int, index: int, offset: int, end: int, period: int,
+    def _copies(self, body: bytes, masked: list[bytes], number: int, index: int, offset: int, tail: int, period: int,
                 checks: fold.CopyChecks, classes: dict[Hashable, fold.Measured],
                 previous: bytes) -> Generator[tuple[int, Line | bytes], None, tuple[int, int, bytes]]:
-        """The copies of body[offset:end] (line `index` of body, `number` lines before it), each judged: one of a
+        """The copies from line `index` of body (at byte `offset`, `number` lines before it) to line `tail`, each
+        judged: one of a
         kind already measured is skipped and counted, one of a new kind read and measured. Returns how many
         copies it passed, the byte offset after them, and the previous line for the next read."""
-        text = body[offset:end]
-        lines = text.split(b"\n")
-        lines.pop()  # after the last newline
-        ends = [0, *accumulate(map(len, lines))]
+        ends = [0, *accumulate(map(len, masked[index:tail]))]  # (a masked line is as long as its line)
+        text = body[offset:offset + ends[-1] + tail - index]
 
         def start(copy: int) -> int:  # byte offset of a copy in body
             return offset + ends[copy * period] + copy * period
 
         skipping: dict[fold.Measured, list] = {}  # copies not read since the last read: [count, last first lines]
         copy, skipped_from = 0, offset
-        for verdicts, group in groupby(checks.verdicts(lines, period, text)):
+        for verdicts, group in groupby(checks.verdicts(text, (tail - index) // period, period)):
             count = len(list(group))
             copied = classes.get(verdicts)
             if copied is None:  # a copy of a new kind: the ones skipped before it are counted, it is read
