@@ -34,12 +34,14 @@ from .test_loggen import loggen
 START = loggen.V041_STARTUP.encode()
 
 
-def _report(data: bytes, folding: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, int]:
+def _report(data: bytes, folding: bool, monkeypatch: pytest.MonkeyPatch, limit: int = source.MAX_LINE_BYTES,
+            ) -> tuple[dict, int]:
     """The JSON report of `data`, read in 256 KB blocks from its 4th KB on, and how many lines were folded."""
     monkeypatch.setattr(source, "_SPARSE_AFTER", 4096)
     monkeypatch.setattr(source, "_BLOCK_BYTES", 1 << 18)
     diagnoser = Diagnoser()
-    reader = source.LogReader(["-"], stdin=io.BytesIO(data), literals=diagnoser.literals, fold_copies=folding)
+    reader = source.LogReader(["-"], stdin=io.BytesIO(data), literals=diagnoser.literals, fold_copies=folding,
+                              max_line_bytes=limit)
     for line in reader:
         diagnoser.feed(line)
     document = diagnoser.report(reader.stats).to_dict()
@@ -47,10 +49,10 @@ def _report(data: bytes, folding: bool, monkeypatch: pytest.MonkeyPatch) -> tupl
     return document, folded
 
 
-def _same_as_read_in_full(data: bytes, monkeypatch: pytest.MonkeyPatch) -> int:
+def _same_as_read_in_full(data: bytes, monkeypatch: pytest.MonkeyPatch, limit: int = source.MAX_LINE_BYTES) -> int:
     """Assert that folding changes nothing in the report; return how many lines it folded."""
-    folded_report, folded = _report(data, True, monkeypatch)
-    full_report, none = _report(data, False, monkeypatch)
+    folded_report, folded = _report(data, True, monkeypatch, limit)
+    full_report, none = _report(data, False, monkeypatch, limit)
     assert none == 0
     assert folded_report == full_report
     return folded
@@ -117,6 +119,27 @@ def test_an_exit_code_is_read_in_every_copy(monkeypatch):
     assert report["summary"]["verdict"] in ("problem", "failed-unknown")  # a process died after ready
     assert outcome.tells_death("Worker process 4242 exited with code 1")
     assert not outcome.tells_death("Worker process 4242 exited with code 0")
+
+
+ODD_BLOCKS = {
+    "escape codes": [b"\x1b[31mERROR 10-28 14:02:0%d engine.py:1] RuntimeError: CUDA error: out of memory\x1b[0m\n",
+                     b"INFO:     10.0.0.%d:5000 - \"POST /v1/completions HTTP/1.1\" 500 Internal Server Error\n"],
+    "NUL and bad UTF-8": [b"ERROR 10-28 14:02:0%d engine.py:1] RuntimeError: bad \x00 byte \xff\xfe here\n"],
+    "carriage returns": [b"Loading safetensors: 10%%\rLoading safetensors: %d%%\rERROR 10-28 14:02:00 x.py:1] "
+                         b"RuntimeError: CUDA error: an illegal memory access was encountered\r\n"],
+    "overlong lines": [b"ERROR 10-28 14:02:0%d engine.py:1] RuntimeError: " + b"x" * 300 + b"\n",
+                       b"ERROR 10-28 14:02:00 engine.py:1] ValueError: short one %d\n"],
+    "a quoted paste": [b"> ERROR 10-28 14:02:0%d engine.py:1] RuntimeError: CUDA error: out of memory\n", b"> ```\n"],
+}
+
+
+@pytest.mark.parametrize("block", ODD_BLOCKS.values(), ids=ODD_BLOCKS.keys())
+def test_copies_of_odd_lines_read_as_if_every_copy_were_read(block, monkeypatch):
+    """Escape codes, NUL bytes and invalid UTF-8, carriage returns, lines over the limit, a Markdown quote:
+    whatever the clean-up does to a line, a folded run reads as the full one."""
+    data = START + b"".join(line.replace(b"%d", str(n % 10).encode()) if b"%d" in line else line
+                            for n in range(1500) for line in block)
+    assert _same_as_read_in_full(data, monkeypatch, limit=200) > 1000
 
 
 REAL = [line for log in sample_logs() if "-cri-" not in log.name
