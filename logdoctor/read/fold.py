@@ -71,7 +71,7 @@ class Measured:
     first: int  # the number of its first line
     lines: dict[int, tuple[str, Judge]] = field(default_factory=dict)
     raised: dict = field(default_factory=dict)
-    fences: int = 0  # Markdown fence lines the reader dropped from it (and counts for each copy)
+    dropped: tuple[int, int] = (0, 0)  # fence and console-meta lines the reader dropped from it, and counts per copy
     # False when the pass was not yet in the state every later copy meets (it still read lines for
     # what the first few hundred say): the copy then stands for no other, and none is skipped.
     steady: bool = True

@@ -475,9 +475,10 @@ class LogReader:
         measure it; returns what it measured and the previous line for the next read."""
         measured = fold.Measured(number + 1)
         yield measured.first, fold.Copies(measured.first, "", phase="measure", measured=measured)
-        fences = self.stats.dropped_fences  # (the lines yielded before were cleaned: the chain is lazy)
+        stats = self.stats
+        dropped = (stats.dropped_fences, stats.dropped_console_meta)  # (the lines yielded before were cleaned)
         previous = yield from self._scanned(body[start:end], number, previous)
-        measured.fences = self.stats.dropped_fences - fences
+        measured.dropped = (stats.dropped_fences - dropped[0], stats.dropped_console_meta - dropped[1])
         last = number + body.count(b"\n", start, end)
         yield last, fold.Copies(last, "", phase="measured")
         return measured, previous
@@ -489,7 +490,9 @@ class LogReader:
         copies = sum(count for count, _starts in skipping.values())
         _mark_overlong(body, start, end, number - copies * period, self.max_line_bytes, self.stats)
         self.stats.folded += copies * period
-        self.stats.dropped_fences += sum(measured.fences * count for measured, (count, _starts) in skipping.items())
+        for measured, (count, _starts) in skipping.items():
+            self.stats.dropped_fences += measured.dropped[0] * count
+            self.stats.dropped_console_meta += measured.dropped[1] * count
         groups = tuple((measured, count, tuple(starts)) for measured, (count, starts) in skipping.items())
         yield number, fold.Copies(number, "", skipped=groups)
 
