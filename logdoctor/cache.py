@@ -29,7 +29,8 @@ import os
 import pickle
 import stat
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -133,7 +134,6 @@ def load(name: str) -> object | None:
     folder = directory()
     if folder is None:
         return None
-    collecting = gc.isenabled()
     try:
         with open(folder / name, "rb", opener=_no_follow) as handle:
             if not _trusted(os.fstat(handle.fileno())):
@@ -141,12 +141,21 @@ def load(name: str) -> object | None:
             payload = _unsealed(handle.read())
         if payload is None:
             return None
-        gc.disable()
-        value = pickle.loads(payload)
-        gc.freeze()
-        return value
+        with collector_paused():
+            return pickle.loads(payload)
     except Exception:  # a missing, truncated, corrupt or incompatible file is a miss, whatever it raises
         return None
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while long-lived objects are unpickled, then freeze them
+    (what `load` does; for a caller that unpickles a payload of its own, e.g. parse/grammars.py)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+        gc.freeze()
     finally:
         if collecting:
             gc.enable()
