@@ -243,3 +243,28 @@ def test_loading_leaves_the_garbage_collector_as_it_was(cache_dir, collecting):
         assert gc.isenabled() is collecting
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_a_changed_source_of_logdoctor_gives_other_keys_and_its_bytecode_does_not(tmp_path, monkeypatch):
+    """The stat key reads no source (only their stat signatures), yet an edit of one changes it and
+    the content key; a rewritten __pycache__ file or a data file changes neither."""
+    package = tmp_path / "logdoctor"
+    (package / "parse" / "__pycache__").mkdir(parents=True)
+    (package / "kb").mkdir()
+    (package / "__init__.py").write_text("version = 1\n")
+    (package / "parse" / "rules.py").write_text("RULES = ['a']\n")
+    monkeypatch.setattr(kbcache, "_PACKAGE", package)
+
+    def keys() -> tuple[str, str]:
+        return kbcache._StatKey([]).value, kbcache._digest([], kbcache._content, kbcache._source)
+
+    before = keys()
+    (package / "parse" / "__pycache__" / "rules.cpython-311.pyc").write_bytes(b"bytecode")
+    (package / "kb" / "new.py").write_text("not code: an entry's fixture\n")
+    assert keys() == before
+    os.utime(package / "parse" / "rules.py", ns=(1, 1))
+    touched = keys()
+    assert touched[0] != before[0] and touched[1] == before[1]  # the same bytes: the same content key
+    (package / "parse" / "rules.py").write_text("RULES = ['b']\n")
+    edited = keys()
+    assert edited[0] not in (before[0], touched[0]) and edited[1] != before[1]

@@ -30,6 +30,7 @@ from logdoctor.match.rank import SignatureIndex
 
 _KIND, _STAT_KIND = "kb-", "kbstat-"
 _SETTLED_NS = 2_000_000_000  # a file changed less long ago may change again without a new timestamp
+_PACKAGE = Path(__file__).resolve().parent.parent  # logdoctor's own code
 
 
 @dataclass
@@ -45,10 +46,11 @@ class _Stored:
     index: SignatureIndex
 
 
-def _files(root: Path) -> list[tuple[str, os.DirEntry]]:
+def _files(root: Path, skip: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, os.DirEntry]]:
     """Every file under `root` (entries, taxonomy, fixtures) by relative name, sorted: a superset of
     what loading reads, so no change that matters can be missed. Symbolic links to folders are
-    not followed, as knowledge.entry_files does not follow them either."""
+    not followed, as knowledge.entry_files does not follow them either; folders named in `skip` are
+    left out."""
     found = []
     pending = [("", str(root))]
     while pending:
@@ -57,7 +59,8 @@ def _files(root: Path) -> list[tuple[str, os.DirEntry]]:
             with os.scandir(folder) as listing:
                 for item in listing:
                     if item.is_dir(follow_symlinks=False):
-                        pending.append((prefix + item.name + "/", item.path))
+                        if item.name not in skip:
+                            pending.append((prefix + item.name + "/", item.path))
                     else:
                         found.append((prefix + item.name, item))
         except OSError:
@@ -66,22 +69,27 @@ def _files(root: Path) -> list[tuple[str, os.DirEntry]]:
     return found
 
 
-def _code_digest() -> bytes:
-    """logdoctor's own sources and the condition grammar: what a pickled entry's meaning depends on."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    digest.update((data_dir("grammar") / "condition.lark").read_bytes())
-    return digest.digest()
+def _code(part) -> list:  # type: ignore[no-untyped-def]
+    """(name, part(file)) for logdoctor's own sources and the condition grammar: what a pickled entry's
+    meaning depends on. Their bytes for the content key; for the stat key their stat signatures,
+    so that a run whose cache is current reads none of them (hashing them was 5 ms of every run)."""
+    not_code = {"grammar", "kb", "samples", "__pycache__"}  # data installed inside the package, and bytecode
+    sources = [(name, item) for name, item in _files(_PACKAGE, not_code) if item is not None and name.endswith(".py")]
+    return [(name, part(item)) for name, item in sources] + [("condition.lark", part(data_dir("grammar")
+                                                                                        / "condition.lark"))]
 
 
-def _digest(roots: Sequence[Path], part) -> str:  # type: ignore[no-untyped-def]
-    """A hash of logdoctor's code, each root's location and, for each file, `part(file)`.
+def _source(item: os.DirEntry | Path) -> bytes:
+    return Path(item).read_bytes()
+
+
+def _digest(roots: Sequence[Path], part, code_part) -> str:  # type: ignore[no-untyped-def]
+    """A hash of logdoctor's code (`code_part` of each source), each root's location and, for each
+    file, `part(file)`.
 
     Each root's (name, part) rows are hashed as one `repr`, which is unambiguous and made in C:
     hashing ten thousand rows one by one cost as much as the stat calls themselves."""
-    digest = hashlib.sha256(_code_digest())
+    digest = hashlib.sha256(repr(_code(code_part)).encode("utf-8", "surrogatepass"))
     for root in roots:
         rows = [(name, part(item, root) if item is not None else "unreadable folder") for name, item in _files(root)]
         digest.update(repr((str(root.resolve()), rows)).encode("utf-8", "surrogatepass"))
@@ -110,9 +118,9 @@ class _StatKey:
 
     def __init__(self, roots: Sequence[Path]) -> None:
         self.newest_ns = 0
-        self.value = _digest(roots, self._stat)
+        self.value = _digest(roots, self._stat, self._stat)
 
-    def _stat(self, item: os.DirEntry, _root: Path) -> tuple[int, ...] | str:
+    def _stat(self, item: os.DirEntry | Path, _root: Path | None = None) -> tuple[int, ...] | str:
         try:
             info = item.stat()
         except OSError as error:
@@ -134,7 +142,7 @@ def load(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> tuple
     content_key = cache.load(stat_name)
     known = isinstance(content_key, str)
     if not known:
-        content_key = _digest(roots, _content)
+        content_key = _digest(roots, _content, _source)
     name = f"{_KIND}{content_key}.pickle"
     stored = cache.load(name)
     if isinstance(stored, _Stored):
