@@ -1,5 +1,5 @@
 """`python -m logdoctor` runs the command line."""
 
-from logdoctor.cli import run
+from logdoctor.start import run
 
 run()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 
-from logdoctor import cache, knowledge
+from logdoctor import cache, knowledge, regexcache
 from logdoctor.datafiles import data_dir
 from logdoctor.match.rank import SignatureIndex
 
@@ -150,8 +150,9 @@ def load(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> tuple
         kb = knowledge.KnowledgeBase(stored.index.entries, stored.categories, stored.warnings)
         index = stored.index
     else:
-        kb = knowledge.load(extra_dirs, include_builtin)
-        index = SignatureIndex(kb.entries)
+        with regexcache.forgotten():  # what compiling uses (YAML's patterns) is not what a cached run needs
+            kb = knowledge.load(extra_dirs, include_builtin)
+            index = SignatureIndex(kb.entries)
         if _StatKey(roots).value == stat_key.value:  # no file changed while it was being read
             entries = cache.PickledList(replace(entry, positive=(), negative=()) for entry in kb.entries)
             cache.store(name, _Stored(kb.categories, kb.warnings, entries, index), kind=_KIND)

@@ -30,7 +30,7 @@ import lark
 from lark import Lark
 from lark.grammar import Rule
 
-from logdoctor import cache
+from logdoctor import cache, regexcache
 from logdoctor.datafiles import data_dir
 from logdoctor.parse import lexercache
 
@@ -51,8 +51,9 @@ def lalr_parser(name: str, start: tuple[str, ...] = ("start",), transformer: Any
         saved = cache.load(f"{kind}{key}.pickle")
         parser = _from_saved(saved, transformer)
         if parser is None:
-            parser = Lark(text, parser="lalr", lexer="contextual", start=list(start), transformer=transformer,
-                          maybe_placeholders=False)
+            with regexcache.forgotten():
+                parser = Lark(text, parser="lalr", lexer="contextual", start=list(start), transformer=transformer,
+                              maybe_placeholders=False)
             if cache.directory() is not None:
                 buffer = io.BytesIO()
                 parser.save(buffer, exclude_options=("transformer",))  # the transformer is given again on loading

@@ -6,8 +6,8 @@ generator written in Python) is a fifth of a short log's run. The compiled *prog
 of integers that CPython's `_sre.compile` turns back into a pattern at once, so the programs are
 kept in logdoctor's private cache (cache.py), keyed by the grammar, Lark, and the exact Python
 and `_sre` versions, and handed to the lexers through the `re` stand-in below. A pattern not in
-the cache is compiled exactly as `re` compiles it (the same internal functions, in the same
-order); nothing else changes. Where Lark's internals differ from what is expected, the lexers
+the cache is compiled exactly as `re` compiles it (regexcache.py: the same internal functions, in
+the same order); nothing else changes. Where Lark's internals differ from what is expected, the lexers
 keep the plain `re` module.
 
 Building a lexer also pairs every regex terminal with every string terminal it could swallow (a
@@ -20,18 +20,11 @@ from __future__ import annotations
 
 import atexit
 import re
-import sys
 from typing import Any
 
 from lark import lexer as lark_lexer
 
-from logdoctor import cache
-
-try:  # CPython's regex compiler internals (3.11+: re._compiler / re._parser)
-    import _sre
-    from re import _compiler, _parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - another Python implementation or layout
-    _sre = None
+from logdoctor import cache, regexcache
 
 
 class CompiledPrograms:
@@ -54,19 +47,11 @@ class CompiledPrograms:
 
     def _from_program(self, key: tuple[str, int]) -> re.Pattern:
         pattern, flags = key
-        program = self.programs.get(key)
-        if program is None:
-            parsed = _parser.parse(pattern, flags)
-            code = [int(op) for op in _compiler._code(parsed, flags)]  # opcodes are int subclasses
-            indexgroup = [None] * parsed.state.groups
-            for group_name, index in parsed.state.groupdict.items():
-                indexgroup[index] = group_name
-            program = (int(flags | parsed.state.flags), code, parsed.state.groups - 1, dict(parsed.state.groupdict),
-                       tuple(indexgroup))
-            self.programs[key] = program
+        stored = self.programs.get(key)
+        if stored is None:
+            stored = self.programs[key] = regexcache.program(pattern, flags)
             self.added = True
-        final_flags, code, groups, groupindex, indexgroup = program
-        return _sre.compile(pattern, final_flags, code, groups, groupindex, indexgroup)
+        return regexcache.from_program(pattern, stored)
 
     def match(self, pattern: str, string: str, flags: int = 0) -> re.Match | None:
         return self.compile(pattern, flags).match(string)
@@ -107,13 +92,13 @@ def _cached_unless(terminals: list, g_regex_flags: int, re_: Any, use_bytes: boo
 
 def install(parser: Any, grammar_key: str) -> None:
     """Give the lexers of a Lark LALR parser (contextual lexer) the cached programs."""
-    if _sre is None or cache.directory() is None:
+    if not regexcache.AVAILABLE or cache.directory() is None:
         return
     lexer = getattr(getattr(parser, "parser", None), "lexer", None)
     lexers = [*getattr(lexer, "lexers", {}).values(), getattr(lexer, "root_lexer", None)]
     if not lexers or not all(hasattr(each, "re") and getattr(each, "_scanner", 1) is None for each in lexers):
         return
-    name = f"lexer-{cache.fingerprint(grammar_key, sys.version, str(_sre.MAGIC))}"
+    name = f"lexer-{cache.fingerprint(grammar_key, *regexcache.COMPILER)}"
     stored = cache.load(name)
     programs = CompiledPrograms(name, stored if isinstance(stored, dict) else {})
     for each in lexers:
