@@ -15,7 +15,6 @@ Several logs are diagnosed each on its own (unless --merge): the exit status is 
 
 from __future__ import annotations
 
-import difflib
 import errno
 import json
 import os
@@ -23,13 +22,16 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
-from click.shell_completion import CompletionItem
 
 from logdoctor import __version__
 from logdoctor.read import interrupt
 from logdoctor.read.source import InputError
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
@@ -48,6 +50,8 @@ class _DefaultToDiagnose(click.Group):
             return super().parse_args(ctx, args)
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
             if args and not args[0].startswith("-") and not os.path.exists(args[0]):
+                import difflib  # only for a word that is neither a command nor a file: off the start-up path
+
                 close = difflib.get_close_matches(args[0], list(self.commands), n=1, cutoff=0.75)
                 if close:
                     raise click.UsageError(f"no command {args[0]!r} and no file of that name; did you mean "
@@ -57,6 +61,8 @@ class _DefaultToDiagnose(click.Group):
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
         """The first word completes to a command or, as for `logdoctor FILE`, to a file name."""
+        from click.shell_completion import CompletionItem  # only when completing: off the start-up path
+
         return [*super().shell_complete(ctx, incomplete), CompletionItem(incomplete, type="file")]
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
