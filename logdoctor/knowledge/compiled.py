@@ -8,10 +8,11 @@ adding, editing or removing an entry, moving a folder or changing logdoctor all 
 so a stale compilation is never used (old ones are pruned).
 
 Reading ten thousand files to hash them costs more than the rest of a diagnosis, so a second,
-small cache file maps the files' stat signatures (size, mtime, ctime, inode) to that content
-hash. Any write to a file changes its ctime, which no user can set, so a known signature means
-known content; the mapping is only recorded for files last changed more than a few seconds
-before, so that a write within the filesystem's timestamp granularity cannot go unnoticed.
+small cache file maps the files' stat signatures (size, mtime, ctime, inode), logdoctor's own
+sources' included, to that content hash. Any write to a file changes its ctime, which no user
+can set, so a known signature means known content; the mapping is only recorded for files last
+changed more than a few seconds before, so that a write within the filesystem's timestamp
+granularity cannot go unnoticed.
 """
 
 from __future__ import annotations
