@@ -20,6 +20,18 @@ def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["LOGDOCTOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("logdoctor-cache"))
 
 
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private cache folder of the test's own, switched on whatever the environment says."""
+    from logdoctor import cache
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache.DIRECTORY_VARIABLE, str(folder))
+    monkeypatch.delenv(cache.DISABLE_VARIABLE, raising=False)
+    monkeypatch.setattr(cache, "_switched_off", False)
+    return folder
+
+
 def corpus_cases() -> list[Path]:
     """Every corpus case folder (log.txt + truth.yaml); empty when ../shared is absent."""
     if not CORPUS.is_dir():

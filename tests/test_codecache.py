@@ -91,11 +91,9 @@ print(battery.describe())
 
 
 @pytest.fixture
-def folder(tmp_path, monkeypatch) -> Path:
+def folder(tmp_path, cache_dir) -> Path:
+    """The battery module's folder; the children's cache is `cache_dir` (folder/cache), read here too."""
     (tmp_path / "battery.py").write_text(BATTERY, encoding="utf-8")
-    monkeypatch.setenv(cache.DIRECTORY_VARIABLE, str(tmp_path / "cache"))  # the children's cache, read here too
-    monkeypatch.delenv(cache.DISABLE_VARIABLE, raising=False)
-    monkeypatch.setattr(cache, "_switched_off", False)
     return tmp_path
 
 

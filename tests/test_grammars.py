@@ -16,15 +16,6 @@ from .conftest import SAMPLES, corpus_cases
 LOGS = sorted(SAMPLES.glob("*.log")) + [case / "log.txt" for case in corpus_cases()]
 
 
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(cache.DIRECTORY_VARIABLE, str(folder))
-    monkeypatch.delenv(cache.DISABLE_VARIABLE, raising=False)
-    monkeypatch.setattr(cache, "_switched_off", False)
-    return folder
-
-
 def _messages_parser():
     return grammars.lalr_parser("messages", messages._start_rules(), messages.MessageFacts())
 

@@ -24,15 +24,6 @@ TEXTS = ("and x1 -2.5", "BFloat16 is only supported", "全是!!!!", "or_not 7", 
 pytestmark = pytest.mark.skipif(not regexcache.AVAILABLE, reason="not CPython's regex engine")
 
 
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(cache.DIRECTORY_VARIABLE, str(folder))
-    monkeypatch.delenv(cache.DISABLE_VARIABLE, raising=False)
-    monkeypatch.setattr(cache, "_switched_off", False)
-    return folder
-
-
 def _child(code: str, folder: Path, **env: str) -> subprocess.CompletedProcess:
     """`code` in a fresh interpreter (re's cache empty) with this cache folder."""
     environment = {name: value for name, value in os.environ.items() if name != cache.DISABLE_VARIABLE}
