@@ -24,7 +24,7 @@ from logdoctor.parse.memo import HAS_DIGIT as _HAS_DIGIT
 from logdoctor.parse.memo import EnvelopeRecipe, Memo
 from logdoctor.parse.outcome import OutcomeTracker
 from logdoctor.parse.repeats import Tally, masked, numbers_masked
-from logdoctor.read.scan import LiteralScanner, literal_pattern
+from logdoctor.read.scan import LiteralScanner
 from logdoctor.read.source import Line
 
 # Which vLLM engine and executor a process tag or a source file implies (log-catalog.md §1.4, §2).
@@ -110,12 +110,12 @@ _NUMBERS_MASKED: Memo[bytes, str] = Memo()  # message with digits 0 -> with numb
 
 
 @cache
-def _message_anchors() -> tuple[dict[str, list[messages.Anchor]], object]:
-    """The templates' anchors by literal, and one RE2 pattern finding them all in a message."""
+def _message_anchors() -> tuple[dict[str, list[messages.Anchor]], LiteralScanner]:
+    """The templates' anchors by literal, and one scanner finding them all in a message."""
     by_literal: dict[str, list[messages.Anchor]] = {}
     for anchor in messages.anchors():
         by_literal.setdefault(anchor.literal, []).append(anchor)
-    return by_literal, literal_pattern(by_literal)
+    return by_literal, LiteralScanner(by_literal)
 
 
 @lru_cache(maxsize=8)
@@ -282,19 +282,19 @@ class LineParser:
         found: list[tuple[str, dict, int | None, dict]] = []
         parsed_from_start: set[str] = set()
         has_error = False
-        for match in self._message_anchors.finditer(message):
-            for anchor in self._by_literal[match.group()]:
+        for start, literal in self._message_anchors.occurrences(message):
+            for anchor in self._by_literal[literal]:
                 if not anchor.at_anchor:
                     if anchor.rule in parsed_from_start:
                         continue
                     parsed_from_start.add(anchor.rule)
                 if anchor.rule == "server_ready" and kind in _XINFERENCE_HEADERS:
                     continue  # Xinference's own REST server is up: that says nothing of the model
-                facts = messages.parse(message, anchor, match.start())
+                facts = messages.parse(message, anchor, start)
                 if facts is not None:
                     error_start = None
                     if anchor.rule in ERROR_RULES and not has_error:
-                        error_start, has_error = (match.start() if anchor.at_anchor else 0), True
+                        error_start, has_error = (start if anchor.at_anchor else 0), True
                     stated_error = {name: facts.pop(name) for name in _ERROR_FACTS if name in facts}
                     found.append((anchor.rule, facts, error_start, stated_error))
         return tuple(found)

@@ -38,6 +38,7 @@ class LiteralScanner:
         self._hits: list[int] = []
         self._database: object | None = None
         self._patterns: tuple[object, object] | None = None  # RE2 for str lines and for byte blocks
+        self._lengths: list[int] | None = None  # of the literals in UTF-8, for `occurrences`
         wanted = os.environ.get(ENGINE_VARIABLE, "hyperscan") == "hyperscan" and bool(self._literals)
         self.engine = "hyperscan" if wanted and _hyperscan_installed() else "re2"
         # Single lines: Hyperscan only when its database can be cached (else RE2 compiles faster).
@@ -51,6 +52,35 @@ class LiteralScanner:
             self._hyperscan().scan(text.encode("utf-8", "surrogatepass"), match_event_handler=self._on_match)
             return bool(hits)
         return self._re2()[0].search(text) is not None  # type: ignore[attr-defined]
+
+    def occurrences(self, text: str) -> list[tuple[int, str]]:
+        """The literals in `text` as `literal_pattern(literals).finditer` finds them, as (offset,
+        literal): the leftmost one, the longest of those starting there, then on from its end.
+
+        RE2 builds its automata (forward and reverse) as it meets text, 5 ms over a short log's
+        first messages; Hyperscan's database loads from the cache at once and reports every
+        occurrence, from which the same ones are picked here."""
+        if not self._lines_by_hyperscan:
+            return [(match.start(), match.group()) for match in self._re2()[0].finditer(text)]  # type: ignore[attr-defined]
+        encoded = text.encode("utf-8", "surrogatepass")
+        found: list[tuple[int, int]] = []  # (end, literal id)
+        self._hyperscan().scan(encoded, match_event_handler=_on_literal, context=found)  # type: ignore[attr-defined]
+        if not found:
+            return []
+        lengths = self._encoded_lengths()
+        picked, position = [], 0
+        for start, longest_first, literal in sorted((end - lengths[i], -lengths[i], i) for end, i in found):
+            if start >= position:
+                picked.append((start, literal))
+                position = start - longest_first
+        if not text.isascii():  # byte offsets to character offsets
+            picked = [(len(encoded[:start].decode("utf-8", "surrogatepass")), literal) for start, literal in picked]
+        return [(start, self._literals[literal]) for start, literal in picked]
+
+    def _encoded_lengths(self) -> list[int]:
+        if self._lengths is None:
+            self._lengths = [len(literal.encode("utf-8", "surrogatepass")) for literal in self._literals]
+        return self._lengths
 
     def line_starts(self, block: bytes) -> list[int]:
         """Sorted offsets where the lines of `block` that hold a literal start (each line once)."""
@@ -97,6 +127,10 @@ class LiteralScanner:
 
     def _on_match(self, _id: int, _start: int, end: int, _flags: int, _context: object) -> None:
         self._hits.append(end)
+
+
+def _on_literal(literal: int, _start: int, end: int, _flags: int, found: list[tuple[int, int]]) -> None:
+    found.append((end, literal))
 
 
 def literal_pattern(literals: Iterable[str], binary: bool = False) -> object:
