@@ -14,18 +14,26 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache, partial
 
 try:  # the regex parser of the standard library, used only to find a regex's required literal
     import re._parser as _sre_parser  # type: ignore[import-not-found]
 except ImportError:  # Python < 3.11
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
-import re2
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False
-_RE2_OPTIONS.max_mem = 8 << 20
+@cache
+def _re2_compile() -> Callable[[str], object]:
+    """RE2's `compile` with the signatures' options, imported on the first regex compiled: a short log
+    whose lines hold no regex signature's anchor never needs RE2 (its import is 2 ms of a start)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = 8 << 20
+    return partial(re2.compile, options=options)
 
 _MASKS = (
     (re.compile(r"https?://\S+|(?:[A-Za-z]:)?(?:[\\/][\w.\-@+~]+){2,}[\\/]?"), "<path>"),
@@ -148,8 +156,10 @@ class Signature:
         if kind == "literal":
             signature.anchors = (pattern,)
         elif kind == "regex":
+            import re2
+
             try:
-                signature._regex = re2.compile(pattern, options=_RE2_OPTIONS)
+                signature._regex = _re2_compile()(pattern)
             except re2.error as error:
                 message = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
                 raise SignatureError(f"regex is not valid RE2 (linear-time) syntax: {message}") from None
@@ -177,7 +187,7 @@ class Signature:
             return 1.0 if self.pattern in message else 0.0
         if self.kind == "regex":
             if self._regex is None:
-                self._regex = re2.compile(self.pattern, options=_RE2_OPTIONS)
+                self._regex = _re2_compile()(self.pattern)
             return 1.0 if self._regex.search(message) else 0.0  # type: ignore[attr-defined]
         masked = masked if masked is not None else mask(message)
         total = sum(len(s) for s in self._segments)
