@@ -91,7 +91,9 @@ class _GraphPickler(pickle.Pickler):
         self.lark_objects = _lark_module_objects()
 
     def persistent_id(self, obj: Any) -> Any:
-        if obj is self.parser.options.transformer and obj is not None:
+        if obj is None:
+            return None
+        if obj is self.parser.options.transformer:
             return _TRANSFORMER
         if obj is self.parser._callbacks:
             return _CALLBACKS
