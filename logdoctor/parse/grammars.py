@@ -46,7 +46,8 @@ def lalr_parser(name: str, start: tuple[str, ...] = ("start",), transformer: Any
     key = cache.fingerprint(text, repr(start), lark.__version__)
     kind = f"lark-{name}-"
     graph_kind = f"lark-graph-{name}-"
-    parser = _from_graph(cache.load(f"{graph_kind}{key}.pickle"), transformer)
+    graph_name = f"{graph_kind}{cache.fingerprint(key, _GRAPH_FORMAT)}.pickle"
+    parser = _from_graph(cache.load(graph_name), transformer)
     if parser is None:
         saved = cache.load(f"{kind}{key}.pickle")
         parser = _from_saved(saved, transformer)
@@ -62,7 +63,7 @@ def lalr_parser(name: str, start: tuple[str, ...] = ("start",), transformer: Any
         if isinstance(saved, bytes):
             graph = _checked_graph(saved, transformer)
             if graph is not None:
-                cache.store(f"{graph_kind}{key}.pickle", graph, kind=graph_kind)
+                cache.store(graph_name, graph, kind=graph_kind)
     lexercache.install(parser, key)
     return parser
 
@@ -78,6 +79,8 @@ def _from_saved(saved: object, transformer: Any) -> Lark | None:
         return None
 
 
+# How a graph is pickled (the persistent ids and reducers below): a change must change this.
+_GRAPH_FORMAT = "1"
 # Persistent ids of what a graph leaves out.
 _TRANSFORMER, _CALLBACKS, _TREE_BUILDER = "transformer", "callbacks", "tree builder"
 
