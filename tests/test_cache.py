@@ -268,3 +268,24 @@ def test_a_changed_source_of_logdoctor_gives_other_keys_and_its_bytecode_does_no
     (package / "parse" / "rules.py").write_text("RULES = ['b']\n")
     edited = keys()
     assert edited[0] not in (before[0], touched[0]) and edited[1] != before[1]
+
+
+def test_the_stat_key_follows_entries_and_which_fixtures_exist_not_the_fixtures_bytes(tmp_path):
+    """Fixtures are never read into the compiled KB, so the stat key does not stat them (the built-in
+    KB has 140): rewriting one keeps the key; adding one, or editing an entry, changes it."""
+    kb = tmp_path / "kb"
+    (kb / "fixtures").mkdir(parents=True)
+    (kb / "entry.yaml").write_text("id: entry\n")
+    (kb / "fixtures" / "entry.log").write_text("INFO a line\n")
+
+    def key() -> str:
+        return kbcache._StatKey([kb]).value
+
+    before = key()
+    (kb / "fixtures" / "entry.log").write_text("INFO another line, longer\n")
+    assert key() == before
+    (kb / "fixtures" / "second.log").write_text("INFO\n")
+    added = key()
+    assert added != before
+    (kb / "entry.yaml").write_text("id: entry2\n")
+    assert key() not in (before, added)
