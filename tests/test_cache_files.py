@@ -83,7 +83,7 @@ def test_a_lark_cache_file_others_could_write_is_never_unpickled(tmp_path, how):
     assert again.returncode == 1 and again.stdout == baseline.stdout, again.stderr
 
 
-@pytest.mark.parametrize("kind", ["lexer-", "lark-", "kb-", "hyperscan-"])
+@pytest.mark.parametrize("kind", ["lexer-", "lark-", "kb-", "hyperscan-", "regex-", "code-"])
 def test_a_flipped_bit_in_a_cache_file_is_a_miss_rebuilt_never_a_crash_or_another_report(tmp_path, kind):
     cache_dir = tmp_path / "cache"
     baseline = _warm(cache_dir)
