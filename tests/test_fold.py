@@ -165,6 +165,15 @@ def test_runs_are_found_whole_and_without_overlap():
     assert fold.find_runs([str(n % 300).encode() for n in range(9000)]) == []  # a period over MAX_PERIOD
 
 
+def test_a_crash_loop_of_long_start_ups_is_found_once_per_run():
+    """Start-ups of 256 lines, each run of them ended by another line: 23 copies are too few to skip any
+    (each is looked at once, not again from each of its lines), 30 are a run each."""
+    start_up = [f"line {n} of a start-up".encode() for n in range(256)]
+    assert fold.find_runs((start_up * 23 + [b"restarted"]) * 7) == []
+    runs = fold.find_runs((start_up * 30 + [b"restarted"]) * 7)
+    assert [(run.start, run.period, run.copies) for run in runs] == [(n * 7681, 256, 30) for n in range(7)]
+
+
 def test_a_block_whose_lines_repeat_inside_it_is_found_by_its_own_period():
     block = [b"a", b"a", b"b", b"b"]
     assert fold.find_runs(block * 100) == [fold.Run(0, 4, 100)]

@@ -116,11 +116,12 @@ def find_runs(keys: Sequence[bytes]) -> list[Run]:
     """
     runs: list[Run] = []
     recent: dict[bytes, deque[int]] = {}
+    extents: dict[int, int] = {}  # per period, where the last run found with it stops (valid up to there)
     index, count = 0, len(keys)
     while index < count:
         key = keys[index]
         seen = recent.get(key)
-        run = _longest_run(keys, index, seen) if seen else None
+        run = _longest_run(keys, index, seen, extents) if seen else None
         if run is not None and run.skipped() > 0:
             runs.append(run)
             index = run.start + run.copies * run.period
@@ -145,14 +146,21 @@ def _extent(keys: Sequence[bytes], index: int, period: int) -> int:
     return count
 
 
-def _longest_run(keys: Sequence[bytes], index: int, earlier: deque[int]) -> Run | None:
-    """The longest run whose second copy starts at `index`, its first at one of the `earlier` lines."""
+def _longest_run(keys: Sequence[bytes], index: int, earlier: deque[int], extents: dict[int, int]) -> Run | None:
+    """The longest run whose second copy starts at `index`, its first at one of the `earlier` lines.
+
+    `extents` remembers, per period, where the copies found last stop: from any line before that the
+    run with that period stops there too, so a run too short to fold is not compared again from each
+    of its lines (a crash loop of 23 start-ups of 256 lines took seconds a block)."""
     best: Run | None = None
     for start in reversed(earlier):
         period = index - start
         if period > MAX_PERIOD:
             break
-        copies = (_extent(keys, index, period) - start) // period
+        end = extents.get(period, 0)
+        if end <= index:
+            end = extents[period] = _extent(keys, index, period)
+        copies = (end - start) // period
         if copies >= 2 and (best is None or copies * period > best.copies * best.period):
             best = Run(start, period, copies)
     return best
