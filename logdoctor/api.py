@@ -218,20 +218,21 @@ def diagnose(source: Source | Sequence[Source] | None = None, *, symptom: str | 
 
 
 def diagnose_each(sources: Sequence[Source], *, symptom: str | None = None, kb: KnowledgeBase | None = None,
-                  ranked: bool = True) -> Iterator[Report | Analysis | InputError]:
+                  ranked: bool = True, jobs: int = 1) -> Iterator[Report | Analysis | InputError]:
     """Several logs, each on its own (two servers' logs are not one fact sheet): a Report per source
-    (an Analysis when not `ranked`), or the InputError that kept it from being read, in order.
-    Stops after the log during which a stop signal (Ctrl-C) came."""
-    from logdoctor.read import interrupt
-
+    (an Analysis when not `ranked`), or the InputError that kept it from being read, in order; with
+    `jobs` > 1 in that many processes (see map_logs). Stops after the log during which a stop signal
+    (Ctrl-C) came."""
     kb = (kb or default_knowledge_base()) if ranked else None
-    for source in sources:
-        try:
-            yield diagnose(source, symptom=symptom, kb=kb) if ranked else analysis_of(source)
-        except InputError as error:
-            yield error
-        if interrupt.requested() is not None:
-            return
+    yield from map_logs(partial(_result_of, symptom=symptom, ranked=ranked), sources, kb=kb, jobs=jobs)
+
+
+def _result_of(source: Source | Sequence[Source], kb: KnowledgeBase | None, symptom: str | None,
+               ranked: bool) -> Report | Analysis | InputError:
+    try:
+        return diagnose(source, symptom=symptom, kb=kb) if ranked else analysis_of(source)
+    except InputError as error:
+        return error
 
 
 def follow(source: Source | None, *, on_update: Callable[[Update], None], until: str = "end",
@@ -257,40 +258,55 @@ def diagnose_many(sources: Iterable[Source | Sequence[Source]], *, symptom: str 
     must then be picklable (paths, text, bytes), and an error of one log (`InputError`) is
     raised when its report is reached. The sources are all taken at the start.
     """
-    yield from map_logs(partial(_diagnose_with, symptom=symptom), sources, kb=kb or default_knowledge_base(),
-                        jobs=jobs)
+    for result in diagnose_each(list(sources), symptom=symptom, kb=kb, jobs=jobs):
+        if isinstance(result, InputError):
+            raise result
+        yield result  # type: ignore[misc]
 
 
-def _diagnose_with(source: Source | Sequence[Source], kb: KnowledgeBase, symptom: str | None) -> Report:
-    return diagnose(source, symptom=symptom, kb=kb)
+def map_logs(work: Callable[[T, KnowledgeBase | None], R], items: Sequence[T], *, kb: KnowledgeBase | None,
+             jobs: int = 1) -> Iterator[R]:
+    """`work(item, kb)` for every item, results in the items' order: here, or with `jobs` > 1 (0: one per
+    CPU) in that many worker processes that each hold the knowledge base (loaded once, from the cache),
+    items handed out in chunks so that the pool's messaging stays small next to the work. The one
+    process pool of `diagnose_each`, `diagnose_many` and `fleet`; `work` must be a module-level function
+    (or a partial of one). After a stop signal (Ctrl-C, SIGTERM) no further item is started: the one
+    being read when it came ends cut short, and the pool's queued work is cancelled."""
+    from logdoctor.read import interrupt
 
-
-def map_logs(work: Callable[[T, KnowledgeBase], R], items: Iterable[T], *, kb: KnowledgeBase, jobs: int = 1,
-             chunksize: int = 4) -> Iterator[R]:
-    """`work(item, kb)` for every item, results in the items' order: here, or with `jobs` > 1 in that many
-    worker processes that each hold the knowledge base (loaded once, from the cache). The one process
-    pool of `diagnose_many` and `fleet`; `work` must be a module-level function (or a partial of one)."""
-    if jobs <= 1:
+    jobs = min(jobs or os.cpu_count() or 1, len(items)) or 1
+    if jobs == 1:
         for item in items:
             yield work(item, kb)
+            if interrupt.requested() is not None:
+                return
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    diagnose(b"", kb=kb)  # loads the grammars and the prefilter here, for forked workers to inherit
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(kb,)) as pool:
-        yield from pool.map(_in_worker, repeat(work), items, chunksize=chunksize)
+    if kb is None:  # the grammars and the prefilter loaded here, for forked workers to inherit
+        analysis_of(b"")
+    else:
+        diagnose(b"", kb=kb)
+    chunksize = max(1, min(32, len(items) // (jobs * 8)))
+    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(kb,))
+    try:
+        for result in pool.map(_in_worker, repeat(work), items, chunksize=chunksize):
+            yield result
+            if interrupt.requested() is not None:
+                return
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 _worker_kb: KnowledgeBase | None = None
 
 
-def _start_worker(kb: KnowledgeBase) -> None:
+def _start_worker(kb: KnowledgeBase | None) -> None:
     global _worker_kb
     _worker_kb = kb
 
 
-def _in_worker(work: Callable[[T, KnowledgeBase], R], item: T) -> R:
-    assert _worker_kb is not None, "the worker's knowledge base is set by _start_worker"
+def _in_worker(work: Callable[[T, KnowledgeBase | None], R], item: T) -> R:
     return work(item, _worker_kb)
 
 

@@ -127,6 +127,8 @@ _COLOR_OPTION = click.option(
 
 _QUIET_OPTION = click.option("--quiet", "-q", is_flag=True,
                              help="No progress line on stderr while a large log (over 50 MB) is read.")
+_JOBS_OPTION = click.option("--jobs", "-j", type=click.IntRange(0, 4096), default=1, show_default=True,
+                            help="With several logs, each its own: processes reading them at once; 0: one per CPU.")
 
 
 @contextmanager
@@ -166,9 +168,11 @@ def _follow_options(command: Callable) -> Callable:
 @click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_follow_options
+@_JOBS_OPTION
 @_QUIET_OPTION
 @_NO_CACHE_OPTION
-def facts(inputs: tuple[str, ...], fmt: str, follow: bool, until: str | None, merge: bool, quiet: bool) -> None:
+def facts(inputs: tuple[str, ...], fmt: str, follow: bool, until: str | None, merge: bool, jobs: int,
+          quiet: bool) -> None:
     """Print the fact sheet of a log (files, '-', a FIFO, /dev/stdin or a pipe; --follow for a live one)."""
     from logdoctor import api
 
@@ -183,7 +187,8 @@ def facts(inputs: tuple[str, ...], fmt: str, follow: bool, until: str | None, me
             fail(str(error))
         click.echo(_facts_text(analysis, fmt))
         _exit(*_facts_status(analysis))
-    _each(sources, fmt, lambda _name, analysis: _facts_text(analysis, fmt), _facts_status, ranked=False)
+    _each(sources, fmt, lambda _name, analysis: _facts_text(analysis, fmt), _facts_status, ranked=False,
+          jobs=jobs)
 
 
 def _facts_text(analysis, fmt: str) -> str:  # type: ignore[no-untyped-def]
@@ -225,11 +230,12 @@ def _load_kb(kb_dirs: Sequence[str]):  # type: ignore[no-untyped-def]
               help="Text report in full: whole causes, every remedy, low-confidence causes, memory, facts.")
 @_COLOR_OPTION
 @_follow_options
+@_JOBS_OPTION
 @_QUIET_OPTION
 @_NO_CACHE_OPTION
 def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, kb_dirs: tuple[str, ...],
              redact: bool, show_facts: bool, verbose: bool, color: str, follow: bool, until: str | None, merge: bool,
-             quiet: bool) -> None:
+             jobs: int, quiet: bool) -> None:
     """Rank the likely root causes of what the log shows (the default command).
 
     Exit status follows the verdict: 0 healthy/risk/not yet ready, 1 problem/failed-unknown/cut traceback,
@@ -255,7 +261,7 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
         click.echo(render(report), color=colour)
         _exit(*_report_status(report))
     _each(sources, fmt, lambda _name, report: render(report), _report_status, colour, symptom=symptom,
-          kb=knowledge_base)
+          kb=knowledge_base, jobs=jobs)
 
 
 def _report_renderer(fmt: str, top: int, redact: bool, layout) -> Callable:  # type: ignore[no-untyped-def]
@@ -311,6 +317,8 @@ def _each(sources: list, fmt: str, render: Callable, status: Callable, colour: b
     from logdoctor import api
 
     names = ["stdin" if not isinstance(source, os.PathLike) else os.fspath(source) for source in sources]
+    if "stdin" in names:  # standard input is this process's: no worker can read it
+        options["jobs"] = 1
     documents, summary, worst = [], [], EXIT_OK
     for name, result in zip(names, api.diagnose_each(sources, **options), strict=False):  # type: ignore[arg-type]
         if isinstance(result, InputError):

@@ -2,12 +2,11 @@
 
 Diagnosing is CPU-bound Python, so processes, not threads. Each worker compiles (or reads from the
 cache) the knowledge base in its initializer and keeps it for every log it is handed; logs go out
-in chunks so the pool's messaging stays small next to the work. One job runs in this process.
+in chunks so the pool's messaging stays small next to the work (api.map_logs). One job runs in this process.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
@@ -19,10 +18,7 @@ from logdoctor.fleet.rows import Row, row_of
 def diagnose_all(paths: Sequence[Path], *, jobs: int = 1, symptom: str | None = None,
                  kb_dirs: Sequence[str] = ()) -> Iterator[Row]:
     """One row per path, in the paths' order, as each is ready. `jobs` 0 means one per CPU."""
-    jobs = min(jobs or os.cpu_count() or 1, len(paths)) or 1
-    chunk = max(1, min(32, len(paths) // (jobs * 8)))
-    yield from api.map_logs(partial(_row, symptom=symptom), paths, kb=api.KnowledgeBase(*kb_dirs), jobs=jobs,
-                            chunksize=chunk)
+    yield from api.map_logs(partial(_row, symptom=symptom), paths, kb=api.KnowledgeBase(*kb_dirs), jobs=jobs)
 
 
 def _row(path: Path, kb: api.KnowledgeBase, symptom: str | None) -> Row:
