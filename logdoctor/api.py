@@ -218,21 +218,23 @@ def diagnose(source: Source | Sequence[Source] | None = None, *, symptom: str | 
 
 
 def diagnose_each(sources: Sequence[Source], *, symptom: str | None = None, kb: KnowledgeBase | None = None,
-                  ranked: bool = True, jobs: int = 1) -> Iterator[Report | Analysis | InputError]:
+                  ranked: bool = True, jobs: int = 1, then: Callable[[Any], Any] | None = None) -> Iterator[Any]:
     """Several logs, each on its own (two servers' logs are not one fact sheet): a Report per source
     (an Analysis when not `ranked`), or the InputError that kept it from being read, in order; with
-    `jobs` > 1 in that many processes (see map_logs). Stops after the log during which a stop signal
-    (Ctrl-C) came."""
+    `jobs` > 1 in that many processes (see map_logs). `then`: what to make of each Report or Analysis
+    where it is made, e.g. the text to print (with jobs, a picklable callable: the report need not
+    travel back). Stops after the log during which a stop signal (Ctrl-C) came."""
     kb = (kb or default_knowledge_base()) if ranked else None
-    yield from map_logs(partial(_result_of, symptom=symptom, ranked=ranked), sources, kb=kb, jobs=jobs)
+    yield from map_logs(partial(_result_of, symptom=symptom, ranked=ranked, then=then), sources, kb=kb, jobs=jobs)
 
 
-def _result_of(source: Source | Sequence[Source], kb: KnowledgeBase | None, symptom: str | None,
-               ranked: bool) -> Report | Analysis | InputError:
+def _result_of(source: Source | Sequence[Source], kb: KnowledgeBase | None, symptom: str | None, ranked: bool,
+               then: Callable[[Any], Any] | None) -> Any:
     try:
-        return diagnose(source, symptom=symptom, kb=kb) if ranked else analysis_of(source)
+        result = diagnose(source, symptom=symptom, kb=kb) if ranked else analysis_of(source)
     except InputError as error:
         return error
+    return then(result) if then is not None else result
 
 
 def follow(source: Source | None, *, on_update: Callable[[Update], None], until: str = "end",

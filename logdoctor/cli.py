@@ -22,6 +22,8 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import click
@@ -187,8 +189,7 @@ def facts(inputs: tuple[str, ...], fmt: str, follow: bool, until: str | None, me
             fail(str(error))
         click.echo(_facts_text(analysis, fmt))
         _exit(*_facts_status(analysis))
-    _each(sources, fmt, lambda _name, analysis: _facts_text(analysis, fmt), _facts_status, ranked=False,
-          jobs=jobs)
+    _each(sources, fmt, partial(_facts_text, fmt=fmt), _facts_status, ranked=False, jobs=jobs)
 
 
 def _facts_text(analysis, fmt: str) -> str:  # type: ignore[no-untyped-def]
@@ -248,7 +249,7 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
     knowledge_base = _load_kb(kb_dirs)
     colour = terminal.wants_colour(color, sys.stdout)
     layout = text.Layout(width=terminal.width(), colour=colour, verbose=verbose, facts=show_facts, redact=redact)
-    render = _report_renderer(fmt, top, redact, layout)
+    render = _ReportRenderer(fmt, top, redact, layout, _command_line(click.get_current_context()))
     if follow or until:
         _follow(sources[0] if len(sources) == 1 else _one_input(), fmt, until or "end", render=render,
                 colour=colour, symptom=symptom, kb=knowledge_base)
@@ -260,31 +261,37 @@ def diagnose(inputs: tuple[str, ...], symptom: str | None, fmt: str, top: int, k
             fail(str(error))
         click.echo(render(report), color=colour)
         _exit(*_report_status(report))
-    _each(sources, fmt, lambda _name, report: render(report), _report_status, colour, symptom=symptom,
-          kb=knowledge_base, jobs=jobs)
+    _each(sources, fmt, render, _report_status, colour, symptom=symptom, kb=knowledge_base, jobs=jobs)
 
 
-def _report_renderer(fmt: str, top: int, redact: bool, layout) -> Callable:  # type: ignore[no-untyped-def]
-    """The report as the chosen format prints it (secrets removed from Markdown always, else on --redact)."""
-    from logdoctor.report import redact as redaction
+@dataclass(frozen=True)
+class _ReportRenderer:
+    """The report as the chosen format prints it (secrets removed from Markdown always, else on --redact).
+    Picklable: with --jobs, each log's report is rendered where it was made."""
 
-    def render(report) -> str:  # type: ignore[no-untyped-def]
-        if fmt == "json":
+    fmt: str
+    top: int
+    redact: bool
+    layout: object  # report.text.Layout
+    command: str  # the command line, for the Markdown footer
+
+    def __call__(self, report) -> str:  # type: ignore[no-untyped-def]
+        from logdoctor.report import redact as redaction
+
+        if self.fmt == "json":
             from logdoctor.report import jsonout
 
-            document = jsonout.report_document(report, top)
-            return json.dumps(redaction.redact_document(document) if redact else document, indent=2,
+            document = jsonout.report_document(report, self.top)
+            return json.dumps(redaction.redact_document(document) if self.redact else document, indent=2,
                               ensure_ascii=False, allow_nan=False)
-        if fmt == "markdown":
+        if self.fmt == "markdown":
             from logdoctor.report import markdown
 
-            return redaction.redact(markdown.render(report, top, command=_command_line(click.get_current_context())))
+            return redaction.redact(markdown.render(report, self.top, command=self.command))
         from logdoctor.report import text
 
-        rendered = text.render(report, top, layout)
-        return redaction.redact(rendered) if redact else rendered
-
-    return render
+        rendered = text.render(report, self.top, self.layout)
+        return redaction.redact(rendered) if self.redact else rendered
 
 
 def _report_status(report) -> tuple[int, str | None]:  # type: ignore[no-untyped-def]
@@ -313,25 +320,28 @@ def _one_input() -> None:
 
 def _each(sources: list, fmt: str, render: Callable, status: Callable, colour: bool | None = None,
           **options: object) -> None:
-    """Several logs, each on its own: its report under its name, then one summary line; exit with the worst."""
+    """Several logs, each on its own: its report under its name, then one summary line; exit with the worst.
+    Each report is rendered where it is made (a --jobs worker): what comes back is text."""
     from logdoctor import api
 
     names = ["stdin" if not isinstance(source, os.PathLike) else os.fspath(source) for source in sources]
     if "stdin" in names:  # standard input is this process's: no worker can read it
         options["jobs"] = 1
+    printed = partial(_printed, render=render, status=status)
     documents, summary, worst = [], [], EXIT_OK
-    for name, result in zip(names, api.diagnose_each(sources, **options), strict=False):  # type: ignore[arg-type]
+    results = api.diagnose_each(sources, then=printed, **options)  # type: ignore[arg-type]
+    for name, result in zip(names, results, strict=False):
         if isinstance(result, InputError):
             code, message, word = EXIT_USAGE, str(result), "unreadable"
             if fmt == "json":
                 documents.append({"input": name, "error": str(result)})
         else:
-            (code, message), word = status(result), getattr(getattr(result, "verdict", None), "kind", "read")
+            rendered, (code, message), word = result
             if fmt == "json":
-                documents.append(json.loads(render(name, result)))
+                documents.append(json.loads(rendered))
             else:
                 click.echo(f"{'## ' if fmt == 'markdown' else '==> '}{name}{'' if fmt == 'markdown' else ' <=='}")
-                click.echo(render(name, result) + "\n", color=colour)
+                click.echo(rendered + "\n", color=colour)
         if message:
             click.echo(f"logdoctor: {name}: {message.removeprefix(f'cannot read {name}: ')}", err=True)
         summary.append(f"{name} {word}")
@@ -341,6 +351,12 @@ def _each(sources: list, fmt: str, render: Callable, status: Callable, colour: b
     else:
         click.echo(f"logdoctor: {len(summary)} logs: {', '.join(summary)}")
     _exit(worst, None)
+
+
+def _printed(result, render: Callable, status: Callable) -> tuple[str, tuple[int, str | None], str]:  # type: ignore[no-untyped-def]
+    """What the command prints of one log's report (or fact sheet): the text, the exit status and its line,
+    the word for the summary."""
+    return render(result), status(result), getattr(getattr(result, "verdict", None), "kind", "read")
 
 
 def _follow(source: object, fmt: str, until: str, render: Callable | None = None, colour: bool | None = None,
