@@ -22,8 +22,8 @@ from logdoctor.read.source import Line, LogReader, ReadStats
 # An observer gets (line number, message, level) for every line that passed the prefilter.
 Observer = Callable[[int, str, "str | None"], None]
 _NOT_FACTS = frozenset({"exception", "error_line", "hint"})  # events whose values the fact sheet does not compare
-# What the observer's verdict on a message is where it may change with the message's numbers alone (a
-# falsy value where it may not): a copy of a repeated block is skipped only where it gives the same.
+# What the observer's verdict on a message is where it may change with the message's numbers alone (None
+# where it may not): a copy of a repeated block is skipped only where it gives the same.
 DigitCheck = Callable[[str], object]
 
 
@@ -126,12 +126,16 @@ class Pass:
 
 
 def analyze(inputs: Sequence[str], stdin: BinaryIO | None = None, extra_anchors: Iterable[str] = (),
-            observer: Observer | None = None, on_progress: Callable[[int], None] | None = None) -> Analysis:
+            observer: Observer | None = None, on_progress: Callable[[int], None] | None = None,
+            observer_digits: DigitCheck | None = None) -> Analysis:
     """Read every input once and return its fact sheet; raises source.InputError on unreadable input.
 
-    `on_progress` is called now and then with the number of bytes read (the CLI's progress line)."""
-    one_pass = Pass(extra_anchors, observer)
-    reader = LogReader(inputs, stdin=stdin, literals=one_pass.literals, on_progress=on_progress, fold_copies=True)
+    `on_progress` is called now and then with the number of bytes read (the CLI's progress line). Runs of
+    copies of a repeated block are folded (read/fold.py) unless an observer comes without its DigitCheck:
+    its verdicts on the copies not read could not be checked."""
+    one_pass = Pass(extra_anchors, observer, observer_digits)
+    reader = LogReader(inputs, stdin=stdin, literals=one_pass.literals, on_progress=on_progress,
+                       fold_copies=observer is None or observer_digits is not None)
     for line in reader:
         one_pass.feed(line)
     return one_pass.analysis(reader.stats)
