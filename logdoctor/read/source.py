@@ -433,9 +433,9 @@ class LogReader:
                 checks: fold.CopyChecks, classes: dict[Hashable, fold.Measured],
                 previous: bytes) -> Generator[tuple[int, Line | bytes], None, tuple[int, int, bytes]]:
         """The copies from line `index` of body (at byte `offset`, `number` lines before it) to line `tail`, each
-        judged: one of a
-        kind already measured is skipped and counted, one of a new kind read and measured. Returns how many
-        copies it passed, the byte offset after them, and the previous line for the next read."""
+        judged: one of a kind already measured (`classes`, by verdicts) is skipped and counted, one of a new
+        kind read and measured. Returns how many copies it passed, the byte offset after them, and the previous
+        line for the next read."""
         ends = [0, *accumulate(map(len, masked[index:tail]))]  # (a masked line is as long as its line)
         text = body[offset:offset + ends[-1] + tail - index]
 
