@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -50,13 +51,29 @@ def test_a_write_that_fails_is_one_line_and_exit_2(args):
     assert error.count("\n") == 1 and "cannot write the report: No space left on device" in error, error
 
 
-@pytest.mark.parametrize("args", [[str(LOG)], ["facts", str(LOG)], ["kb", "list"]])
+@pytest.mark.parametrize("args", [[str(LOG)], ["facts", str(LOG)], ["kb", "list"],
+                                  [*[str(LOG)] * 40, "--jobs", "2"]])  # (a pool: its workers end too)
 def test_a_reader_that_left_gives_141_and_silence_never_a_verdict(args):
-    process = subprocess.Popen([*COMMAND, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen([*COMMAND, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
     process.stdout.close()  # the reader is gone before the first byte is written (start-up takes longer)
     stderr = process.stderr.read()
     assert process.wait(timeout=120) == 141
     assert stderr == b""
+    assert _in_session(process.pid) == []  # no worker left behind
+
+
+def _in_session(session: int) -> list[int]:
+    """The processes still running in a session (Linux /proc; elsewhere none are seen)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":  # after the name: state, ppid, pgrp, session
+            found.append(int(entry.parent.name))
+    return found
 
 
 def test_a_complete_read_keeps_the_verdict():
