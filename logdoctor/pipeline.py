@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from logdoctor.parse import Event, LineParser, outcome
 from logdoctor.parse.facts import FactSheet, FactSheetBuilder
+from logdoctor.parse.memo import MAX_TEXT
 from logdoctor.parse.outcome import Outcome
 from logdoctor.parse.repeats import raise_for_copies, recording
 from logdoctor.read.fold import Copies, Measured
@@ -41,12 +42,12 @@ def _has_digits(value: object) -> bool:
         isinstance(value, str) and any(char.isdigit() for char in value))
 
 
-def _values_of_a_process(events: list[Event]) -> bool:
-    """Whether a line states, for a named process (a worker's pid), values with digits. The fact sheet counts
-    a value stated again only when it is the one kept, and a process repeating its message with other
-    numbers is read as repeating its first value (LineParser); another process's value is its own. (Lines
-    of no named process are all the main process's.)"""
-    return any(event.kind not in _NOT_FACTS and event.process is not None
+def _values_read_afresh(events: list[Event], message: str) -> bool:
+    """Whether a line states values with digits that the fact sheet reads from each copy: a named process's
+    (a worker's pid: another process's value is its own), or a message too long to be remembered. The
+    fact sheet counts a value stated again only when it is the one kept; a message of the main process
+    repeated with other numbers is read as repeating its first value (LineParser), whatever they are."""
+    return any(event.kind not in _NOT_FACTS and (event.process is not None or len(message) > MAX_TEXT)
                and any(map(_has_digits, event.facts.values())) for event in events)
 
 
@@ -79,7 +80,7 @@ class Pass:
             events = self._feed(line)
         message = self.parser.last_message
         if message is not None and self._depends_on_digits(message, events):  # the reader judges it in every copy
-            values = _values_of_a_process(events)
+            values = _values_read_afresh(events, message)
             self._measuring.lines[line.number] = (message, partial(self._digit_verdict, kind=self.parser.last_kind,
                                                                    values=values))
         return events
@@ -99,11 +100,11 @@ class Pass:
         sizes, a value of a fact (equal to the one kept, or not)."""
         return (outcome.depends_on_digits(message)
                 or (self._observer_digits is not None and self._observer_digits(message) is not None)
-                or _values_of_a_process(events))
+                or _values_read_afresh(events, message))
 
     def _digit_verdict(self, message: str, kind: str, values: bool) -> tuple[object, ...]:
-        """What a message's numbers decide: whether it tells a death, the observer's verdict on it, and (for a
-        line of a named process, `values`) whether each value it states with digits is the one kept."""
+        """What a message's numbers decide: whether it tells a death, the observer's verdict on it, and (where
+        its values are read afresh, `values`) whether each value it states with digits is the one kept."""
         kept = tuple((name, self.builder.keeps(name, value)) for facts in self.parser.stated_facts(message, kind)
                      for name, value in facts.items() if _has_digits(value)) if values else ()
         return (outcome.tells_death(message) if outcome.depends_on_digits(message) else None,
