@@ -442,6 +442,13 @@ class LogReader:
         def start(copy: int) -> int:  # byte offset of a copy in body
             return offset + ends[copy * period] + copy * period
 
+        def line_before(copy: int) -> bytes:
+            """The last line of the copies skipped before this one, as the next read's `previous`: the context
+            line a full read gives before it unless it gave the line already (it holds a literal). The measured
+            copy's counts hold the context before it, not this one."""
+            line = body[start(copy) - len(masked[index + copy * period - 1]) - 1:start(copy)]
+            return b"" if self._scanner.line_starts(line) else line  # type: ignore[union-attr]
+
         skipping: dict[fold.Measured, list] = {}  # copies not read since the last read: [count, last first lines]
         copy, skipped_from = 0, offset
         for verdicts, group in groupby(checks.verdicts(text, (tail - index) // period, period)):
@@ -450,7 +457,7 @@ class LogReader:
             if copied is None:  # a copy of a new kind: the ones skipped before it are counted, it is read
                 if skipping:
                     yield from self._skipped(body, skipping, number + copy * period, skipped_from, start(copy), period)
-                    skipping, previous = {}, b""
+                    skipping, previous = {}, line_before(copy)
                 copied, previous = yield from self._measure(body, start(copy), start(copy + 1),
                                                             number + copy * period, previous)
                 copy, count, skipped_from = copy + 1, count - 1, start(copy + 1)
@@ -466,7 +473,7 @@ class LogReader:
                 copy += count
         if skipping:
             yield from self._skipped(body, skipping, number + copy * period, skipped_from, start(copy), period)
-            previous = b""
+            previous = line_before(copy)
         return copy, start(copy), previous
 
     def _measure(self, body: bytes, start: int, end: int, number: int,
