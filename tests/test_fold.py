@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import logdoctor
@@ -160,7 +160,25 @@ REAL = [line for log in sample_logs() if "-cri-" not in log.name
         for line in log.read_bytes().splitlines(keepends=True) if line.strip()]
 
 
-@settings(max_examples=25, deadline=None,
+_LONG_ARGS = next(line for line in REAL if line.startswith(b"INFO 04-18 09:10:05 [api_server.py:1044] args: Namespace"))
+_WEBUI = (b"open-webui-1  | 2025-08-27 14:04:31.377 | ERROR    | open_webui.routers.openai:send_get_request:95 - "
+          b"Connection error: Cannot connect to host vllm:8000 ssl:default "
+          b"[Connect call failed ('172.19.0.3', 8000)] - {}\n")
+_FRAME = (b'  File "/usr/local/lib/python3.12/dist-packages/vllm/entrypoints/openai/api_server.py", line 1078, '
+          b"in run_server\n")
+_WEIGHTS = (b"(RayWorkerWrapper pid=1912, ip=10.0.0.12) INFO 02-10 08:21:50 model_runner.py:1115] "
+            b"Loading model weights took 16.4213 GB\n")
+
+
+# The same 25 examples at every run (derandomize): the suite gives one answer for one tree; longer
+# explorations are run by hand (`--hypothesis-seed`, more examples) and what they found is below.
+@example(blocks=[([b"    self._wait_for_engine_startup()\n", _WEBUI, _WEBUI], 148)], seed=0)  # a compose service's name
+@example(blocks=[([b"RuntimeError: Engine core initialization failed. See root cause above.\n", _FRAME], 113),
+                 ([b"2025-04-18 09:10:44.271\n", _FRAME], 189)], seed=0)  # console lines between copies
+@example(blocks=[([b"2025-04-18 09:10:44.271\n", _LONG_ARGS], 74)], seed=0)  # a message longer than the memo keeps
+@example(blocks=[([_FRAME, b"INFO 02-10 08:20:13 config.py:1401] Defaulting to use ray for distributed inference\n",
+                   _WEIGHTS], 146)], seed=426704)  # pids that repeat
+@settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(blocks=st.lists(st.tuples(st.lists(st.sampled_from(REAL), min_size=1, max_size=9), st.integers(1, 160)),
                        min_size=1, max_size=4),
