@@ -23,13 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+from logdoctor.read.fold import DIGITS_TO_ZERO
+
 FIRST_LINES = 6  # line numbers kept from the start of the evidence...
 LAST_LINES = 6  # ...and from its end; the lines between are only counted
-# Every digit becomes 0: numbers, pids, timestamps, ports and sizes no longer tell two lines apart,
-# and the rest of the text is kept where it was, so a field found at some offset of one line is at
-# the same offset of every line with the same key. On the UTF-8 bytes (a UTF-8 sequence holds no
-# ASCII digit): bytes.translate is fifteen times faster than str.translate.
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
 
 _DIGIT_RUN = re.compile(r"[0-9]+")
@@ -43,7 +40,7 @@ def numbers_masked(text: str) -> str:
 
 def masked(text: str) -> bytes:
     """`text` with every digit replaced by 0, as UTF-8: the key of a message repeated with other numbers."""
-    return text.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
+    return text.encode("utf-8", "surrogatepass").translate(DIGITS_TO_ZERO)
 
 
 @dataclass(slots=True)

@@ -42,7 +42,11 @@ MAX_PERIOD = 256  # lines of a repeated block, at most
 _MAX_MESSAGES = 4096  # distinct messages judged per checked line of a run, at most
 _UNCHECKED = object()  # the verdict of a message that is not judged: its copy and the ones after it are read
 _RECENT = 4  # earlier occurrences of a line tried as the start of its block's previous copy
-# Digits become 0 in place, then each number one 0: `10.57 GiB` and `3.2 GiB` alike.
+# Every digit becomes 0 (here, and for parse/repeats.py's keys): numbers, pids, timestamps, ports and
+# sizes no longer tell two lines apart, and the rest of the text stays where it was, so a field found at
+# some offset of one line is at the same offset of every line with the same key. On UTF-8 bytes (a UTF-8
+# sequence holds no ASCII digit), bytes.translate is fifteen times faster than str.translate. A line's
+# key for copies then makes each number one 0: `10.57 GiB` and `3.2 GiB` alike.
 DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ZERO_RUN = re.compile(rb"0+")
 
